@@ -1,0 +1,261 @@
+"""All configuration, read once from ``MODQ_*`` environment variables.
+
+This is the only module that reads ``os.environ``. ``Settings.from_env()``
+validates every value and raises ``SettingsError`` naming the variable, so a
+bad value stops start-up instead of surfacing later as a confusing failure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A MODQ_* variable has a value that cannot be used."""
+
+
+class Mode(str, Enum):
+    """How decisions are applied: enforce them, or record them and approve everything."""
+
+    ENFORCE = "enforce"
+    SHADOW = "shadow"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Optional per-head overrides of the model card's thresholds (None: use the card's)."""
+
+    spam_review: float | None = None
+    spam_reject: float | None = None
+    toxicity_review: float | None = None
+    toxicity_reject: float | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration for the service and the CLI."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    # None: start (or reuse) an embedded redis-server under data_dir/redis.
+    redis_url: str | None = None
+    data_dir: Path = Path("var")
+    model_path: Path | None = None
+    models_dir: Path | None = None
+    # name -> token
+    moderator_tokens: Mapping[str, str] = field(default_factory=dict)
+    secret_key: str = ""
+    secret_key_generated: bool = True
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    max_links: int = 2
+    max_body_bytes: int = 64 * 1024
+    max_text_chars: int = 10_000
+    honeypot_field: str = "website_confirm"
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    mode: Mode = Mode.ENFORCE
+    lease_seconds: int = 300
+    model_reload_seconds: float = 5.0
+    retrain_margin: float = 0.01
+    label_weight: float | None = None
+    log_level: str = "INFO"
+    cookie_secure: bool | None = None  # None: Secure when the request came over https
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        """Where trained models live (default: data_dir/models)."""
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
+
+    @property
+    def redis_dir(self) -> Path:
+        """Where the embedded Redis keeps its data and append-only file."""
+        return self.data_dir / "redis"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (tests and the CLI use this)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every MODQ_* variable; raise SettingsError naming a bad one."""
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        secret = reader.str("MODQ_SECRET_KEY", "")
+        settings = cls(
+            host=reader.str("MODQ_HOST", "127.0.0.1"),
+            port=reader.int("MODQ_PORT", 8000, low=1, high=65535),
+            workers=reader.int("MODQ_WORKERS", min(2, os.cpu_count() or 1), low=1, high=64),
+            redis_url=reader.redis_url("MODQ_REDIS_URL"),
+            data_dir=Path(reader.str("MODQ_DATA_DIR", "var")),
+            model_path=reader.path("MODQ_MODEL"),
+            models_dir=reader.path("MODQ_MODELS_DIR"),
+            moderator_tokens=reader.tokens("MODQ_MODERATOR_TOKENS"),
+            secret_key=secret or secrets.token_hex(32),
+            secret_key_generated=not secret,
+            thresholds=Thresholds(
+                spam_review=reader.probability("MODQ_SPAM_REVIEW"),
+                spam_reject=reader.probability("MODQ_SPAM_REJECT"),
+                toxicity_review=reader.probability("MODQ_TOXICITY_REVIEW"),
+                toxicity_reject=reader.probability("MODQ_TOXICITY_REJECT"),
+            ),
+            max_links=reader.int("MODQ_MAX_LINKS", 2, low=0, high=10_000),
+            max_body_bytes=reader.int("MODQ_MAX_BODY_BYTES", 64 * 1024, low=1024, high=16 << 20),
+            max_text_chars=reader.int("MODQ_MAX_TEXT_CHARS", 10_000, low=1, high=1_000_000),
+            honeypot_field=reader.str("MODQ_HONEYPOT_FIELD", "website_confirm"),
+            trusted_proxies=reader.networks("MODQ_TRUSTED_PROXIES"),
+            mode=reader.enum("MODQ_MODE", Mode, Mode.ENFORCE),
+            lease_seconds=reader.int("MODQ_LEASE_SECONDS", 300, low=1, high=7 * 24 * 3600),
+            model_reload_seconds=reader.float("MODQ_MODEL_RELOAD_SECONDS", 5.0, low=0.0),
+            retrain_margin=reader.float("MODQ_RETRAIN_MARGIN", 0.01, low=0.0, high=1.0),
+            label_weight=reader.optional_float("MODQ_LABEL_WEIGHT", low=0.0),
+            log_level=reader.choice(
+                "MODQ_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
+            ),
+            cookie_secure=reader.optional_bool("MODQ_COOKIE_SECURE"),
+        )
+        _check_thresholds(settings.thresholds)
+        return settings
+
+
+def _check_thresholds(t: Thresholds) -> None:
+    for head in ("spam", "toxicity"):
+        review = getattr(t, f"{head}_review")
+        reject = getattr(t, f"{head}_reject")
+        if review is not None and reject is not None and review > reject:
+            raise SettingsError(
+                f"MODQ_{head.upper()}_REVIEW ({review}) must not be above "
+                f"MODQ_{head.upper()}_REJECT ({reject})"
+            )
+
+
+class _Reader:
+    """Typed accessors over an environment mapping; each error names its variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def str(self, name: str, default: str) -> str:
+        value = self._raw(name)
+        return default if value is None else value
+
+    def int(self, name: str, default: int, low: int, high: int) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+        return number
+
+    def float(self, name: str, default: float, low: float = 0.0, high: float = 1e12) -> float:
+        value = self.optional_float(name, low, high)
+        return default if value is None else value
+
+    def optional_float(self, name: str, low: float = 0.0, high: float = 1e12) -> float | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {value!r}") from None
+        if not low <= number <= high:
+            raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
+        return number
+
+    def probability(self, name: str) -> float | None:
+        return self.optional_float(name, 0.0, 1.0)
+
+    def optional_bool(self, name: str) -> bool | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        lowered = value.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.upper() not in choices:
+            raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value.upper()
+
+    def enum(self, name: str, kind: type[Mode], default: Mode) -> Mode:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            return kind(value.lower())
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            raise SettingsError(f"{name} must be one of {allowed}, got {value!r}") from None
+
+    def path(self, name: str) -> Path | None:
+        value = self._raw(name)
+        return None if value is None else Path(value)
+
+    def redis_url(self, name: str) -> str | None:
+        value = self._raw(name)
+        if value is None:
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(
+                f"{name} must start with redis://, rediss:// or unix://, got {value!r}"
+            )
+        return value
+
+    def tokens(self, name: str) -> dict[str, str]:
+        value = self._raw(name)
+        if value is None:
+            return {}
+        tokens: dict[str, str] = {}
+        for entry in value.split(","):
+            moderator, sep, token = entry.strip().partition(":")
+            if not sep or not moderator or not token:
+                raise SettingsError(f"{name} entries must look like name:token, got {entry!r}")
+            if len(token) < 16:
+                raise SettingsError(
+                    f"{name}: the token of {moderator!r} is shorter than 16 characters"
+                )
+            if moderator in tokens:
+                raise SettingsError(f"{name} names moderator {moderator!r} twice")
+            tokens[moderator] = token
+        return tokens
+
+    def networks(
+        self, name: str
+    ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        value = self._raw(name)
+        if value is None:
+            return ()
+        networks = []
+        for entry in value.split(","):
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(
+                    f"{name} must be a comma-separated list of IP addresses or CIDR ranges, "
+                    f"got {entry.strip()!r}"
+                ) from None
+        return tuple(networks)

@@ -1,0 +1,42 @@
+"""Settings: defaults, validation errors that name the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.settings import Mode, Settings, SettingsError
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+    assert (settings.host, settings.port, settings.redis_url) == ("127.0.0.1", 8000, None)
+    assert settings.mode is Mode.ENFORCE
+    assert settings.secret_key_generated and len(settings.secret_key) == 64
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MODQ_PORT", "eighty"),
+        ("MODQ_PORT", "70000"),
+        ("MODQ_SPAM_REJECT", "1.5"),
+        ("MODQ_MODE", "loud"),
+        ("MODQ_REDIS_URL", "localhost:6379"),
+        ("MODQ_MODERATOR_TOKENS", "alice"),
+        ("MODQ_MODERATOR_TOKENS", "alice:short"),
+        ("MODQ_TRUSTED_PROXIES", "not-an-ip"),
+    ],
+)
+def test_bad_value_names_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_review_above_reject_is_refused() -> None:
+    with pytest.raises(SettingsError, match="MODQ_SPAM_REVIEW"):
+        Settings.from_env({"MODQ_SPAM_REVIEW": "0.9", "MODQ_SPAM_REJECT": "0.5"})
+
+
+def test_moderator_tokens_parse() -> None:
+    settings = Settings.from_env({"MODQ_MODERATOR_TOKENS": "alice:a" * 1 + "x" * 16})
+    assert settings.moderator_tokens == {"alice": "a" + "x" * 16}
