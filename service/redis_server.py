@@ -71,17 +71,27 @@ class RedisServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         args = [
             find_redis_server(),
-            "--bind", self.host,
-            "--port", str(self.port),
-            "--dir", str(self.directory.resolve()),
-            "--appendonly", "yes",
+            "--bind",
+            self.host,
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.directory.resolve()),
+            "--appendonly",
+            "yes",
             # Every write reaches the disk before the reply: nothing acknowledged is lost.
-            "--appendfsync", "always",
-            "--save", "",
-            "--daemonize", "no",
-            "--protected-mode", "yes",
-            "--pidfile", str(self.pidfile.resolve()),
-            "--logfile", str((self.directory / "redis.log").resolve()),
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--pidfile",
+            str(self.pidfile.resolve()),
+            "--logfile",
+            str((self.directory / "redis.log").resolve()),
         ]
         self.process = subprocess.Popen(
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

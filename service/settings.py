@@ -243,9 +243,7 @@ class _Reader:
             tokens[moderator] = token
         return tokens
 
-    def networks(
-        self, name: str
-    ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    def networks(self, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         value = self._raw(name)
         if value is None:
             return ()

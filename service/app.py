@@ -1,0 +1,59 @@
+"""The application factory: wiring only, nothing happens at import time."""
+
+from __future__ import annotations
+
+import redis
+from flask import Flask
+
+from service.context import EXTENSION_KEY, Services
+from service.errors import register_error_handlers
+from service.model_holder import ModelHolder
+from service.settings import Settings
+
+
+def create_redis_client(url: str) -> redis.Redis:
+    """A pooled client with short timeouts, so a dead Redis gives a quick 503."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        health_check_interval=15,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    models: ModelHolder | None = None,
+    redis_client: redis.Redis | None = None,
+) -> Flask:
+    """Build the Flask app from validated settings (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    if redis_client is None:
+        if settings.redis_url is None:
+            raise RuntimeError(
+                "MODQ_REDIS_URL is not set: start the service with `modq serve` "
+                "(which starts an embedded Redis) or point MODQ_REDIS_URL at a Redis"
+            )
+        redis_client = create_redis_client(settings.redis_url)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION_KEY] = Services(
+        settings=settings,
+        redis=redis_client,
+        models=models or ModelHolder.load(settings.model_path),
+    )
+    register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    # One blueprint per resource; each module exposes `bp`.
+    from service.api import health
+
+    for module in (health,):
+        app.register_blueprint(module.bp)

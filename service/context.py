@@ -1,0 +1,29 @@
+"""The objects a request needs, built once per process and kept on the Flask app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, current_app
+
+from service.model_holder import ModelHolder
+from service.settings import Settings
+
+EXTENSION_KEY = "modq"
+
+
+@dataclass
+class Services:
+    """Settings, the Redis client and the model in use, shared by every blueprint."""
+
+    settings: Settings
+    redis: redis.Redis
+    models: ModelHolder
+
+
+def services(app: Flask | None = None) -> Services:
+    """The Services of the current (or given) app."""
+    target = app if app is not None else current_app
+    found: Services = target.extensions[EXTENSION_KEY]
+    return found
