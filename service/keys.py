@@ -10,13 +10,13 @@ Keys (``P`` = ``modq:{default}``):
 
 | key                        | type   | holds |
 |----------------------------|--------|-------|
-| P:comment:<id>             | hash   | one comment: fields, scores, reasons, status, timestamps, decision |
+| P:comment:<id>             | hash   | one comment: fields, scores, reasons, status, times |
 | P:comment:ext:<thread>:<external_id>  | string | id of the comment a site knows by its own id |
 | P:queue:pending            | zset   | pending comment ids, scored by created_at (oldest first) |
 | P:queue:leases             | zset   | leased comment ids, scored by lease expiry (unix seconds) |
 | P:queue:lease:<id>         | string | moderator holding the lease on <id> |
 | P:decisions                | stream | feed of final decisions; entry ids are the public cursors |
-| P:labels                   | stream | one training label per decision (text, name, url, e-mail domain, spam, toxic) |
+| P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
 """
