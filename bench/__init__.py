@@ -1,0 +1,1 @@
+"""Performance benchmarks, run as ``python -m bench`` (``make bench``)."""
