@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import redis
 from flask import Flask
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from service.context import EXTENSION_KEY, Services
 from service.errors import register_error_handlers
+from service.logging import configure_logging, install_request_logging
+from service.metrics import install_metrics
 from service.model_holder import ModelHolder
 from service.settings import Settings
 
 
 def create_redis_client(url: str) -> redis.Redis:
-    """A pooled client with short timeouts, so a dead Redis gives a quick 503."""
+    """A pooled client with short timeouts, so a dead Redis gives a quick 503.
+
+    One quick retry: after a Redis restart the first command on a pooled
+    connection fails, and the retry reconnects; more retries would only make
+    a dead Redis slower to report.
+    """
     return redis.Redis.from_url(
         url,
         decode_responses=True,
         socket_timeout=2.0,
         socket_connect_timeout=1.0,
         health_check_interval=15,
+        retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
     )
 
 
@@ -30,6 +40,7 @@ def create_app(
 ) -> Flask:
     """Build the Flask app from validated settings (default: from the environment)."""
     settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
     if redis_client is None:
         if settings.redis_url is None:
             raise RuntimeError(
@@ -46,14 +57,16 @@ def create_app(
         redis=redis_client,
         models=models or ModelHolder.load(settings.model_path),
     )
+    install_request_logging(app)
+    install_metrics(app)
     register_error_handlers(app)
     _register_blueprints(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    # One blueprint per resource; each module exposes `bp`.
-    from service.api import health
+    # One blueprint per resource; each module exposes `bp`. Add yours to the tuple.
+    from service.api import comments, health, meta, model, score
 
-    for module in (health,):
+    for module in (comments, score, model, health, meta):
         app.register_blueprint(module.bp)

@@ -45,6 +45,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    # Threads per gunicorn worker (gthread): requests that wait on Redis or on the
+    # scoring batch overlap; the CPU-bound part still runs one at a time per worker.
+    threads: int = 4
     # None: start (or reuse) an embedded redis-server under data_dir/redis.
     redis_url: str | None = None
     data_dir: Path = Path("var")
@@ -67,6 +70,12 @@ class Settings:
     label_weight: float | None = None
     log_level: str = "INFO"
     cookie_secure: bool | None = None  # None: Secure when the request came over https
+    # prometheus-client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR, the library's
+    # own variable); None: `modq serve`/gunicorn.conf.py use data_dir/metrics.
+    metrics_dir: Path | None = None
+    # Longest a batch of concurrent requests waits to be scored together (0: no batching).
+    batch_wait_ms: float = 2.0
+    batch_max: int = 32
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -92,6 +101,7 @@ class Settings:
             host=reader.str("MODQ_HOST", "127.0.0.1"),
             port=reader.int("MODQ_PORT", 8000, low=1, high=65535),
             workers=reader.int("MODQ_WORKERS", min(2, os.cpu_count() or 1), low=1, high=64),
+            threads=reader.int("MODQ_THREADS", 4, low=1, high=64),
             redis_url=reader.redis_url("MODQ_REDIS_URL"),
             data_dir=Path(reader.str("MODQ_DATA_DIR", "var")),
             model_path=reader.path("MODQ_MODEL"),
@@ -119,6 +129,9 @@ class Settings:
                 "MODQ_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
             cookie_secure=reader.optional_bool("MODQ_COOKIE_SECURE"),
+            metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
+            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", 2.0, low=0.0, high=1000.0),
+            batch_max=reader.int("MODQ_BATCH_MAX", 32, low=1, high=1000),
         )
         _check_thresholds(settings.thresholds)
         return settings

@@ -7,17 +7,26 @@ from flask import Blueprint, Response, jsonify
 
 from service.context import services
 from service.errors import UnavailableError
+from service.openapi import documented
+from service.schemas import Health
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@documented("The process is alive", responses={200: Health}, tag="ops")
 def healthz() -> Response:
     """The process is alive."""
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
+@documented(
+    "Ready for traffic: Redis answers and a model is loaded",
+    responses={200: Health},
+    errors=(503,),
+    tag="ops",
+)
 def readyz() -> Response:
     """Redis answers and a model is loaded: ready for traffic."""
     ctx = services()

@@ -1,0 +1,116 @@
+"""Comments: websites post new ones and read their status."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from pydantic import ValidationError as PydanticValidationError
+
+from service.context import services
+from service.domain import is_comment_id, new_comment_id
+from service.errors import NotFoundError, ValidationError
+from service.moderation import moderate
+from service.openapi import documented
+from service.payload import client_ip, read_payload
+from service.presenters import comment_view, iso_time
+from service.schemas import CommentCreated, CommentIn, CommentView, field_errors
+from service.store import CommentStore, NewComment
+
+bp = Blueprint("comments", __name__)
+
+
+class InvalidCommentError(ValidationError):
+    code, message = "invalid_comment", "Some fields of the comment are invalid."
+
+
+@bp.post("/v1/comments")
+@documented(
+    "Submit a new comment: validate, score, decide, store",
+    request=CommentIn,
+    form=True,
+    responses={201: CommentCreated, 200: CommentCreated},
+    errors=(400, 413, 415, 422, 503),
+    tag="comments",
+)
+def create_comment() -> Response:
+    """Validate a comment, score it, decide, store it, and answer the decision."""
+    ctx = services()
+    settings = ctx.settings
+    body = read_payload(request, settings.max_body_bytes)
+    try:
+        comment = CommentIn.model_validate(
+            body, context={"max_text_chars": settings.max_text_chars}
+        )
+    except PydanticValidationError as error:
+        raise InvalidCommentError(fields=field_errors(error)) from None
+    honeypot = body.get(settings.honeypot_field)
+    fields = comment.model_dump()
+    fields["ip"] = comment.ip or client_ip(request, settings.trusted_proxies)
+    fields["user_agent"] = comment.user_agent or request.user_agent.string[:1000] or None
+    fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
+
+    outcome = moderate(
+        ctx.models.get(),
+        settings,
+        {"text": comment.text, "name": comment.name, "email": comment.email, "url": comment.url},
+        honeypot_filled=bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot),
+    )
+    created_at = time.time()
+    new = NewComment(
+        id=new_comment_id(int(created_at * 1000)),
+        created_at=created_at,
+        status=outcome.decision.status,
+        verdict=outcome.decision.verdict,
+        mode=settings.mode.value,
+        fields=fields,
+        spam=outcome.spam,
+        toxicity=outcome.toxicity,
+        reasons=outcome.decision.reasons,
+        model_version=outcome.model_version,
+    )
+    store = CommentStore(ctx.redis)
+    saved = store.save(new)
+    g.comment_id = saved.id
+    location = url_for("comments.get_comment", comment_id=saved.id)
+    if not saved.created:
+        # The site retried a post it already made (same thread and external_id).
+        record = store.load(saved.id)
+        if record is None:
+            raise NotFoundError("The comment stored under this external_id has gone.")
+        response = jsonify(comment_view(record))
+        response.headers["Location"] = location
+        return response
+    g.decision = new.status.value
+    outcome.record_metrics()
+    answer: dict[str, object] = {
+        "id": new.id,
+        "status": new.status.value,
+        "scores": {"spam": new.spam, "toxicity": new.toxicity},
+        "reasons": new.reasons,
+        "model_version": new.model_version,
+        "created_at": iso_time(created_at),
+    }
+    if outcome.decision.shadowed:
+        answer["shadow_status"] = new.verdict.value
+    response = jsonify(answer)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+@bp.get("/v1/comments/<comment_id>")
+@documented(
+    "A comment's current status (pending ones change when a moderator decides)",
+    responses={200: CommentView},
+    errors=(404, 503),
+    tag="comments",
+)
+def get_comment(comment_id: str) -> Response:
+    """The comment's current status, scores and reasons; never its e-mail address."""
+    if not is_comment_id(comment_id):
+        raise NotFoundError("No comment has this id.")
+    record = CommentStore(services().redis).load(comment_id)
+    if record is None:
+        raise NotFoundError("No comment has this id.")
+    return jsonify(comment_view(record))

@@ -1,0 +1,52 @@
+"""Scoring without storing: a site checks comments before it shows a form's result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import ValidationError as PydanticValidationError
+
+from service.context import services
+from service.errors import ValidationError
+from service.moderation import moderate_many
+from service.openapi import documented
+from service.payload import read_payload
+from service.schemas import ScoreRequest, ScoreResponse, field_errors
+
+bp = Blueprint("score", __name__)
+
+
+class InvalidScoreRequestError(ValidationError):
+    code, message = "invalid_request", "Some fields of the request are invalid."
+
+
+@bp.post("/v1/score")
+@documented(
+    "Score up to 100 comments; nothing is stored",
+    request=ScoreRequest,
+    responses={200: ScoreResponse},
+    errors=(400, 413, 415, 422),
+    tag="comments",
+)
+def score_comments() -> Response:
+    """Scores, the status the policy would give, and reasons, for each comment."""
+    ctx = services()
+    body = read_payload(request, ctx.settings.max_body_bytes, form=False)
+    try:
+        parsed = ScoreRequest.model_validate(
+            body, context={"max_text_chars": ctx.settings.max_text_chars}
+        )
+    except PydanticValidationError as error:
+        raise InvalidScoreRequestError(fields=field_errors(error)) from None
+    model = ctx.models.get()
+    outcomes = moderate_many(
+        model, ctx.settings, [item.model_dump(exclude_none=True) for item in parsed.comments]
+    )
+    items = [
+        {
+            "scores": {"spam": o.spam, "toxicity": o.toxicity},
+            "status": o.decision.status.value,
+            "reasons": o.decision.reasons,
+        }
+        for o in outcomes
+    ]
+    return jsonify({"items": items, "next": None, "model_version": model.version})

@@ -1,0 +1,129 @@
+"""Comments in Redis: the one transaction that stores a new comment, and reading it back.
+
+Key names come from ``service.keys`` (all share one hash tag, so the script
+below runs unchanged on Redis Cluster). Keys this module writes:
+
+- ``keys.comment(id)`` — hash, one comment. Fields (all strings; absent when empty):
+
+  | field          | holds |
+  |----------------|-------|
+  | id             | the comment id (``service.domain.new_comment_id``) |
+  | status         | ``CommentStatus``: approved / pending / rejected (what the site was told, |
+  |                | then the moderator's decision) |
+  | verdict        | what the policy decided; differs from ``status`` only in shadow mode |
+  | mode           | ``enforce`` or ``shadow`` at intake |
+  | name, email, text, url, thread, parent_id, external_id, ip, user_agent, referrer |
+  |                | as posted (trimmed); the e-mail is stored for moderators and labels |
+  | spam, toxicity | scores in [0, 1], ``repr`` of a float |
+  | reasons        | JSON list of ``{"code", "message", ...}`` (model reasons carry ``spans``) |
+  | model_version  | the model that scored it |
+  | created_at     | unix seconds (float) |
+  | decided_at, decided_by, decision_reason | written by the queue when a moderator decides |
+
+- ``keys.queue_pending()`` — zset; a pending comment's id scored by ``created_at``,
+  added in the same script that writes the hash.
+- ``keys.comment_by_external_id(thread, external_id)`` — string, the id of the comment a
+  site posted with that (thread, external_id): a retried post returns the stored comment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import redis
+
+from service import keys
+from service.domain import CommentStatus
+
+# KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
+# ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
+# ARGV[4..] hash field, value, field, value, ...
+# Returns {1, id} when stored, {0, existing id} when KEYS[3] already named a comment.
+_CREATE = """
+if KEYS[3] then
+  local existing = redis.call('GET', KEYS[3])
+  if existing then return {0, existing} end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[1]) end
+return {1, ARGV[1]}
+"""
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """Everything intake knows about a comment, ready to store."""
+
+    id: str
+    created_at: float
+    status: CommentStatus
+    verdict: CommentStatus
+    mode: str
+    fields: Mapping[str, str | None]
+    spam: float
+    toxicity: float
+    reasons: list[dict[str, Any]]
+    model_version: str
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The id now stored, and whether this call stored it (False: a retried post)."""
+
+    id: str
+    created: bool
+
+
+class CommentStore:
+    """Reads and writes comment records in one Redis."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self._create = client.register_script(_CREATE)
+
+    def save(self, comment: NewComment) -> SaveResult:
+        """Store the comment and, if pending, queue it, in one script."""
+        record: dict[str, str] = {
+            "id": comment.id,
+            "status": comment.status.value,
+            "verdict": comment.verdict.value,
+            "mode": comment.mode,
+            "spam": repr(comment.spam),
+            "toxicity": repr(comment.toxicity),
+            "reasons": json.dumps(comment.reasons, separators=(",", ":")),
+            "model_version": comment.model_version,
+            "created_at": f"{comment.created_at:.6f}",
+        }
+        record.update({k: v for k, v in comment.fields.items() if v})
+        script_keys = [keys.comment(comment.id), keys.queue_pending()]
+        external_id = comment.fields.get("external_id")
+        if external_id:
+            thread = comment.fields.get("thread") or ""
+            script_keys.append(
+                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""))
+            )
+        args: list[str] = [
+            comment.id,
+            record["created_at"],
+            "1" if comment.status is CommentStatus.PENDING else "0",
+        ]
+        for name, value in record.items():
+            args += [name, value]
+        created, stored_id = self._create(keys=script_keys, args=args)
+        return SaveResult(id=str(stored_id), created=bool(int(created)))
+
+    def load(self, comment_id: str) -> dict[str, str] | None:
+        """The comment's hash, or None if there is no such comment."""
+        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id))  # type: ignore[assignment]
+        return record or None
+
+
+def reasons_of(record: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The decoded reasons of a stored comment."""
+    loaded: list[dict[str, Any]] = json.loads(record.get("reasons") or "[]")
+    return loaded
