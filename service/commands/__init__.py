@@ -1,0 +1,1 @@
+"""Click commands of the learning loop (``modq models``, ``modq import``, ``modq retrain``)."""
