@@ -49,7 +49,9 @@ def create_app(
             )
         redis_client = create_redis_client(settings.redis_url)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # One byte of slack: a streamed (chunked) body is read up to max+1 bytes, so
+    # service.payload can tell "exactly at the limit" from "over it" and answer 413.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
     app.config["SECRET_KEY"] = settings.secret_key
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = Services(
@@ -66,7 +68,8 @@ def create_app(
 
 def _register_blueprints(app: Flask) -> None:
     # One blueprint per resource; each module exposes `bp`. Add yours to the tuple.
-    from service.api import comments, health, meta, model, score
+    from service import ui
+    from service.api import comments, decisions, health, meta, model, queue, score
 
-    for module in (comments, score, model, health, meta):
+    for module in (comments, score, model, health, meta, queue, decisions, ui):
         app.register_blueprint(module.bp)

@@ -14,7 +14,7 @@ Keys (``P`` = ``modq:{default}``):
 | P:comment:ext:<thread>:<external_id>  | string | id of the comment a site knows by its own id |
 | P:queue:pending            | zset   | pending comment ids, scored by created_at (oldest first) |
 | P:queue:leases             | zset   | leased comment ids, scored by lease expiry (unix seconds) |
-| P:queue:lease:<id>         | string | moderator holding the lease on <id> |
+| P:queue:lease_owners       | hash   | leased comment id -> moderator holding the lease |
 | P:decisions                | stream | feed of final decisions; entry ids are the public cursors |
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
@@ -53,9 +53,9 @@ def queue_leases(namespace: str = DEFAULT_NAMESPACE) -> str:
     return f"{_base(namespace)}:queue:leases"
 
 
-def queue_lease(comment_id: str, namespace: str = DEFAULT_NAMESPACE) -> str:
-    """String: the moderator holding the lease on one comment."""
-    return f"{_base(namespace)}:queue:lease:{comment_id}"
+def queue_lease_owners(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Hash: leased comment id -> the moderator holding its lease (one key, so Lua declares it)."""
+    return f"{_base(namespace)}:queue:lease_owners"
 
 
 def decisions(namespace: str = DEFAULT_NAMESPACE) -> str:
