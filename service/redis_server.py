@@ -51,10 +51,20 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process with append-only persistence in ``directory``."""
 
-    def __init__(self, directory: Path, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        *,
+        new_session: bool = False,
+    ) -> None:
         self.directory = Path(directory)
         self.host = host
         self.port = port or free_port()
+        # The embedded Redis runs in its own session: a terminal's Ctrl-C reaches
+        # gunicorn, which drains its requests before `modq serve` stops Redis.
+        self.new_session = new_session
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -94,7 +104,11 @@ class RedisServer:
             str((self.directory / "redis.log").resolve()),
         ]
         self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=self.new_session,
         )
         self._wait_ready(timeout)
 

@@ -1,0 +1,7 @@
+"""The WSGI entry point: ``gunicorn service.wsgi:app`` (settings from MODQ_* variables)."""
+
+from __future__ import annotations
+
+from service.app import create_app
+
+app = create_app()

@@ -1,0 +1,75 @@
+"""Integration fixtures: real gunicorn processes against a private redis-server.
+
+One gunicorn per configuration, shared by a test module (module scope) to keep
+the suite quick. Thresholds set through MODQ_* force each decision whatever the
+model scores: review=reject=1 approves, review=0 reject=1 holds, 0/0 rejects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from service.redis_server import RedisServer
+from tests.integration.gunicorn_support import GunicornServer
+
+APPROVE_ALL = {
+    "MODQ_SPAM_REVIEW": "1",
+    "MODQ_SPAM_REJECT": "1",
+    "MODQ_TOXICITY_REVIEW": "1",
+    "MODQ_TOXICITY_REJECT": "1",
+}
+HOLD_ALL = {**APPROVE_ALL, "MODQ_SPAM_REVIEW": "0"}
+REJECT_ALL = {**APPROVE_ALL, "MODQ_SPAM_REVIEW": "0", "MODQ_SPAM_REJECT": "0"}
+
+
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, env: dict[str, str]
+) -> Iterator[GunicornServer]:
+    if redis_server.process is None:  # a test stopped the session's server
+        redis_server.start()
+    server = GunicornServer(tmp_path_factory.mktemp("gunicorn"), redis_server.url, env)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def approving_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[GunicornServer]:
+    """gunicorn whose thresholds approve every comment the rules let through."""
+    yield from _serve(tmp_path_factory, redis_server, APPROVE_ALL)
+
+
+@pytest.fixture(scope="module")
+def holding_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[GunicornServer]:
+    """gunicorn whose thresholds hold every comment for review."""
+    yield from _serve(tmp_path_factory, redis_server, HOLD_ALL)
+
+
+@pytest.fixture(scope="module")
+def rejecting_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[GunicornServer]:
+    """gunicorn whose thresholds reject every comment."""
+    yield from _serve(tmp_path_factory, redis_server, REJECT_ALL)
+
+
+@pytest.fixture(scope="module")
+def shadow_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[GunicornServer]:
+    """gunicorn in shadow mode with thresholds that would hold every comment."""
+    yield from _serve(tmp_path_factory, redis_server, {**HOLD_ALL, "MODQ_MODE": "shadow"})
+
+
+@pytest.fixture(scope="module")
+def default_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[GunicornServer]:
+    """gunicorn with default settings (the model card's thresholds)."""
+    yield from _serve(tmp_path_factory, redis_server, {})
