@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 _SPAM = {"viagra": 0.97, "casino": 0.97, "deal": 0.6}
 _TOXIC = {"idiot": 0.95, "stupid": 0.6}
@@ -48,7 +48,7 @@ def _head(text: str, words: Mapping[str, float]) -> tuple[float, list[dict[str, 
 
 class FakeModel:
     version = "fake-1"
-    card: dict[str, Any] = {
+    card: ClassVar[dict[str, Any]] = {
         "version": "fake-1",
         "created_at": "2026-01-01T00:00:00Z",
         "metrics": {},

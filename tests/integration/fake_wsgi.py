@@ -1,4 +1,4 @@
-"""The service with tests.fake_model.FakeModel: for running the intake tests without a trained model."""
+"""The service scoring with tests.fake_model.FakeModel (no trained model needed)."""
 
 from __future__ import annotations
 
