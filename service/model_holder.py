@@ -2,7 +2,8 @@
 
 The swap is one attribute assignment: a request that already took the old
 model finishes with it; the next one gets the new one. Loading happens beside
-the old model, so no request waits on a load.
+the old model (``service.reload`` does it in a background thread), so no
+request waits on a load.
 """
 
 from __future__ import annotations
@@ -20,17 +21,36 @@ class ModelHolder:
         self._model = model
         self._path = path
         self._lock = threading.Lock()
+        self._swaps = 0
 
     @classmethod
     def load(cls, path: Path | None = None) -> ModelHolder:
         """Load the configured model (None: the current one, else the shipped default)."""
         return cls(load_model(path), path)
 
+    @property
+    def pinned(self) -> bool:
+        """True when an explicit model directory was configured (MODQ_MODEL): never reloaded."""
+        return self._path is not None
+
+    @property
+    def swaps(self) -> int:
+        """How many times a new model was swapped in since start."""
+        return self._swaps
+
     def get(self) -> Model:
         """The model to score this request with."""
         return self._model
 
-    def swap(self, model: Model) -> None:
-        """Make ``model`` the one new requests use."""
+    def directory(self) -> Path | None:
+        """The directory the model in use was loaded from (None if it was built in memory)."""
+        directory = getattr(self._model, "directory", None)
+        return Path(directory) if directory is not None else None
+
+    def swap(self, model: Model) -> Model:
+        """Make ``model`` the one new requests use; return the one it replaced."""
         with self._lock:
+            previous = self._model
             self._model = model
+            self._swaps += 1
+            return previous
