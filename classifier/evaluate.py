@@ -194,8 +194,8 @@ def _fmt_at(c: Confusion | None) -> str:
     if c is None:
         return ""
     return (
-        f"{c.threshold:.2f}: P {_fmt(c.precision, 2)} R {_fmt(c.recall, 2)} "
-        f"F1 {_fmt(c.f1, 2)} [tp {c.tp} fp {c.fp} tn {c.tn} fn {c.fn}]"
+        f"{c.threshold:.2f}  P {_fmt(c.precision, 2)} R {_fmt(c.recall, 2)} "
+        f"F1 {_fmt(c.f1, 2)}  {c.tp}/{c.fp}/{c.tn}/{c.fn}"
     )
 
 
@@ -210,8 +210,8 @@ def format_table(rows: Sequence[HeadMetrics]) -> str:
         "ROC-AUC",
         "AP",
         "ECE",
-        "at review (peer: default) threshold",
-        "at reject threshold",
+        "review (peer: 0.5): thr P R F1 tp/fp/tn/fn",
+        "reject: thr P R F1 tp/fp/tn/fn",
     )
     lines = [
         (

@@ -23,8 +23,11 @@ BATCH = 1000
 
 
 class _Scores(Protocol):
-    spam: float
-    toxicity: float
+    @property
+    def spam(self) -> float: ...
+
+    @property
+    def toxicity(self) -> float: ...
 
 
 class ScoringModel(Protocol):

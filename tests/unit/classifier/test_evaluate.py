@@ -80,5 +80,5 @@ def test_table_shows_each_row_with_its_thresholds() -> None:
     lines = table.splitlines()
     assert lines[0].startswith("dataset")
     assert "news" in lines[2] and "0.750" in lines[2]
-    assert "0.30: P 0.67 R 1.00" in lines[2]
-    assert "0.50: P 1.00 R 0.50" in lines[2]
+    assert "0.30  P 0.67 R 1.00 F1 0.80  2/1/1/0" in lines[2]
+    assert "0.50  P 1.00 R 0.50 F1 0.67  1/0/2/1" in lines[2]
