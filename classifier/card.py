@@ -1,0 +1,112 @@
+"""MODEL_CARD.md: the human-readable card written next to card.json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Licenses as stated by each source (../shared/datasets/README.md).
+DATASET_LICENSES = {
+    "youtube_spam": "CC BY 4.0 (UCI listing); the authors ask for a citation",
+    "sms_spam": "free use with copyright, no-warranty and liability clauses; CC BY 4.0 on UCI",
+    "davidson_hate_offensive": "MIT",
+    "olid": (
+        "none stated (SemEval task data; research use with citation, "
+        "clearance before commercial use)"
+    ),
+    "stormfront_hate": "CC BY-SA 3.0 ES (share-alike)",
+    "toxic_spans_civil": "CC0 1.0",
+    "jigsaw_toxic_sample": "labels CC0, text CC BY-SA 3.0; repository Apache-2.0",
+    "civil_comments_autolabel": "CC0 (Civil Comments); repository MIT",
+    "wiki_talk_context": "Apache-2.0; text CC BY-SA 3.0 (Wikipedia)",
+    "wiki_toxicity_identity_test": "data CC BY 4.0; text CC BY-SA 3.0 (Wikipedia)",
+}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return "–" if value is None else str(value)
+
+
+def _metrics_table(per_split: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    columns = ["rows", "positives", "roc_auc", "average_precision", "ece",
+               "recall_at_review", "precision_at_reject", "fpr_at_reject"]  # fmt: skip
+    lines = ["| split | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for split, values in per_split.items():
+        lines.append(f"| {split} | " + " | ".join(_fmt(values.get(c)) for c in columns) + " |")
+    return lines
+
+
+def render_model_card(card: Mapping[str, Any]) -> str:
+    """The MODEL_CARD.md text for a card.json dictionary."""
+    lines = [
+        f"# modq model {card.get('version', '?')}",
+        "",
+        f"Created {card.get('created_at', '?')}. Two heads, **spam** and **toxicity**, each a "
+        "logistic regression on hashed word and character n-grams of the normalized text plus "
+        "comment-form metadata, with probabilities calibrated on a validation split.",
+        "",
+        "## Intended use",
+        "",
+        "Pre-moderation of comments on a website (news, blog, forum): approve clear cases, send "
+        "uncertain ones to a human review queue, auto-reject only above the `reject` threshold. "
+        "Scores are probabilities; every score comes with reasons and highlighted spans.",
+        "",
+        "## Out of scope",
+        "",
+        "- Decisions about people (bans, legal or employment decisions) without a human.",
+        "- Languages other than English; the training data is English only.",
+        "- Detecting misinformation, harassment campaigns or threats that use polite words.",
+        "",
+        "## Data and licenses",
+        "",
+        "| dataset | file rows | license (as stated by the source) | sha256 |",
+        "|---|---:|---|---|",
+    ]
+    for item in card.get("data", []):
+        dataset = item.get("dataset", "?")
+        license_text = DATASET_LICENSES.get(dataset, "see the data source")
+        digest = str(item.get("sha256", ""))[:12]
+        lines.append(f"| {dataset} | {item.get('rows', '?')} | {license_text} | `{digest}…` |")
+    lines += ["", f"Moderator labels in training: {card.get('moderator_labels', 0)}.", ""]
+    splits = card.get("splits")
+    if splits:
+        lines += ["Rows per split after de-duplication (datasets by split):", ""]
+        for split, counts in splits.items():
+            lines.append(f"- {split}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        lines.append("")
+    videos = card.get("heldout_youtube_videos")
+    if videos:
+        lines += [f"Held-out YouTube videos (test): {', '.join(videos)}.", ""]
+    lines += ["## Thresholds", "", "| head | review | reject |", "|---|---:|---:|"]
+    for head, values in card.get("thresholds", {}).items():
+        lines.append(f"| {head} | {_fmt(values.get('review'))} | {_fmt(values.get('reject'))} |")
+    lines += [
+        "",
+        "`review`: the band p ≥ review holds ≥ 95 % of the validation positives; `reject`: "
+        "precision ≥ 0.98 among validation comments with p ≥ reject (for spam also: at most "
+        "0.5 % of ordinary conversation above it).",
+        "",
+        "## Metrics (held-out test split)",
+        "",
+    ]
+    for head, per_split in card.get("metrics", {}).get("test", {}).items():
+        lines += [f"### {head}", "", *_metrics_table(per_split), ""]
+    lines += [
+        "## Known limits and bias",
+        "",
+        "- Spam was learned from YouTube comments and SMS; spam on other sites looks different.",
+        "- The toxicity sources label different things (offensive tweets, hate on a forum, "
+        "personal attacks on Wikipedia, news-site toxicity); a site's own notion will differ. "
+        "Retrain with moderator labels (`make retrain`).",
+        "- Identity terms (e.g. gay, muslim, black) appear more often in toxic training rows "
+        "than in ordinary comments, so comments that merely mention them can score higher; "
+        "check wiki_toxicity_identity_test in the metrics.",
+        "- Dialect: tweets in African-American English are over-represented among the offensive "
+        "rows of Davidson et al.; such comments may be flagged more often.",
+        "- The e-mail and website fields are absent from all public data: their weights are "
+        "zero until moderator labels teach them; the reasons still name a disposable address.",
+        "",
+    ]
+    return "\n".join(lines)

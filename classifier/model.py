@@ -1,0 +1,418 @@
+"""The Model: load and save a model directory, score batches, explain one comment.
+
+A model directory holds
+
+- ``model.skops``: ``{"format": 1, "featurizer": CommentFeaturizer, "heads":
+  {"spam": {"classifier": LogisticRegression, "calibrator": ...}, "toxicity": ...}}``
+  saved with skops. Loading never runs code from the file: its types are checked
+  against ``TRUSTED_TYPES`` first, and a pickle file is refused.
+- ``card.json``: version, created_at, library versions, training data files
+  (sha256, rows), metrics per held-out split, thresholds per head.
+- ``MODEL_CARD.md``: the human-readable card.
+
+Both heads share one featurizer: a batch is vectorized once, then each head is a
+sparse dot product, an intercept and a calibration map (sigmoid or isotonic) on
+the decision value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy
+import scipy.sparse as sp
+import sklearn
+import skops
+import skops.io as sio
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+from classifier import registry
+from classifier.features import (
+    META,
+    WORD_PREFIX,
+    CommentFeaturizer,
+    Metadata,
+    _field,
+    extract_metadata,
+    token_features,
+)
+from classifier.paths import DEFAULT_MODEL_DIR
+from classifier.text import normalize_with_offsets
+
+HEADS = ("spam", "toxicity")
+LABEL_COLUMN = {"spam": "spam", "toxicity": "toxic"}
+MODEL_FILE = "model.skops"
+CARD_FILE = "card.json"
+MODEL_CARD_FILE = "MODEL_CARD.md"
+FORMAT = 1
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops")
+
+# Every non-builtin type a model file may contain; anything else is refused.
+TRUSTED_TYPES = (
+    "classifier.features.CommentFeaturizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.isotonic.IsotonicRegression",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "numpy.float64",
+    "numpy.int64",
+    "builtins.tuple",
+)
+
+_PICKLE_MAGIC = (b"\x80", b"(", b"]", b"}")
+_SPAN_LIMIT = 5
+_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"\w+")
+
+
+class ModelError(Exception):
+    """A model directory cannot be loaded."""
+
+
+class ModelNotFoundError(ModelError):
+    """No model at the given place."""
+
+
+class ModelVersionError(ModelError):
+    """The model was saved by other library versions than the installed ones."""
+
+
+class UnsafeModelError(ModelError):
+    """The model file is a pickle or contains types outside TRUSTED_TYPES."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a saved model depends on."""
+    return {
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "skops": skops.__version__,
+    }
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Probabilities in [0, 1] for one comment."""
+
+    spam: float
+    toxicity: float
+
+    def to_dict(self) -> dict[str, float]:
+        """{"spam": p, "toxicity": p}."""
+        return {"spam": self.spam, "toxicity": self.toxicity}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason code and a human sentence (codes: links, link_in_name, url_field,
+    disposable_email, caps, terms)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """A part of the ORIGINAL text that raised a head's score (weight: logit units)."""
+
+    start: int
+    end: int
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class HeadExplanation:
+    """One head's score, its reasons and the spans that pushed it up most."""
+
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a comment got its scores, per head; ``to_dict()`` is JSON-serializable."""
+
+    spam: HeadExplanation
+    toxicity: HeadExplanation
+
+    def to_dict(self) -> dict[str, Any]:
+        """{"spam": {"score", "reasons": [{"code", "message"}], "spans": [...]}, ...}."""
+        return {"spam": asdict(self.spam), "toxicity": asdict(self.toxicity)}
+
+
+@dataclass
+class Head:
+    """One linear head: a classifier on the shared features and a calibration map."""
+
+    classifier: LogisticRegression
+    calibrator: IsotonicRegression | LogisticRegression
+
+    def __post_init__(self) -> None:
+        self.coef = np.asarray(self.classifier.coef_, dtype=np.float64).ravel()
+        self.intercept = float(np.asarray(self.classifier.intercept_).ravel()[0])
+
+    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+        """Raw decision values (logits) of the linear classifier."""
+        return np.asarray(X @ self.coef, dtype=np.float64) + self.intercept
+
+    def calibrate(self, decision: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from decision values."""
+        cal = self.calibrator
+        if isinstance(cal, IsotonicRegression):
+            out = np.interp(decision, cal.X_thresholds_, cal.y_thresholds_)
+        else:
+            a = float(np.asarray(cal.coef_).ravel()[0])
+            b = float(np.asarray(cal.intercept_).ravel()[0])
+            out = 1.0 / (1.0 + np.exp(-(a * decision + b)))
+        return np.clip(out, 0.0, 1.0)
+
+
+class Model:
+    """A loaded model: ``score`` a batch, ``explain`` one comment."""
+
+    def __init__(
+        self,
+        featurizer: CommentFeaturizer,
+        heads: Mapping[str, Head],
+        card: Mapping[str, Any],
+        directory: Path | None = None,
+    ) -> None:
+        missing = [name for name in HEADS if name not in heads]
+        if missing:
+            raise ModelError(f"model has no head {', '.join(missing)}")
+        self.featurizer = featurizer
+        self.heads = dict(heads)
+        self.card: dict[str, Any] = dict(card)
+        self.directory = directory
+
+    @property
+    def version(self) -> str:
+        """Unique version of this trained model, e.g. ``2026.11.27-3fa9c1``."""
+        return str(self.card["version"])
+
+    @property
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        """Per head: ``review`` and ``reject`` thresholds chosen on validation data."""
+        raw = self.card.get("thresholds", {})
+        return {h: {k: float(v) for k, v in raw.get(h, {}).items()} for h in HEADS}
+
+    def predict_proba(self, comments: Sequence[Mapping[str, str] | str]) -> dict[str, np.ndarray]:
+        """Per head, an array of calibrated probabilities for a batch."""
+        X = self.featurizer.transform(comments)
+        return {name: head.calibrate(head.decision(X)) for name, head in self.heads.items()}
+
+    def score(self, comments: Sequence[Mapping[str, str] | str]) -> list[Scores]:
+        """Scores for a batch of comments (dicts with "text", optional "name", "email", "url")."""
+        if not comments:
+            return []
+        probs = self.predict_proba(comments)
+        spam = probs["spam"].tolist()
+        toxicity = probs["toxicity"].tolist()
+        return [Scores(s, t) for s, t in zip(spam, toxicity, strict=True)]
+
+    def explain(self, comment: Mapping[str, str] | str) -> Explanation:
+        """Per head: score, reason codes from the metadata, and the spans of the original
+        text that raised the score most (start/end index the original text)."""
+        featurizer = self.featurizer
+        text = _field(comment, "text")
+        row = featurizer.transform([comment])
+        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        normalized = normalize_with_offsets(text)
+        char_ngrams = (int(featurizer.char_ngrams[0]), int(featurizer.char_ngrams[1]))
+        word_low, word_high = int(featurizer.word_ngrams[0]), int(featurizer.word_ngrams[1])
+
+        # (token index, feature name, share) for every text feature a token produces
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(normalized.text)]
+        owned: list[tuple[int, str, float]] = []
+        words: list[tuple[int, str]] = []
+        for index, (_, _, token) in enumerate(tokens):
+            owned.extend((index, name, 1.0) for name in set(token_features(token, char_ngrams)))
+            words.extend((index, w) for w in _WORD.findall(token))
+        if word_low <= 1 <= word_high:
+            owned.extend((index, WORD_PREFIX + w, 1.0) for index, w in words)
+        if word_high >= 2:
+            for (i, a), (j, b) in itertools.pairwise(words):
+                owned.append((i, f"{WORD_PREFIX}{a} {b}", 0.5))
+                owned.append((j, f"{WORD_PREFIX}{a} {b}", 0.5))
+        columns = featurizer.hash_names(name for _, name, _ in owned)
+        sharers: dict[int, float] = {}
+        for (_, _, share), column in zip(owned, columns.tolist(), strict=True):
+            sharers[column] = sharers.get(column, 0.0) + share
+
+        meta = extract_metadata(comment) if featurizer.metadata else None
+        explained: dict[str, HeadExplanation] = {}
+        for name, head in self.heads.items():
+            probability = float(head.calibrate(head.decision(row))[0])
+            per_token = np.zeros(len(tokens))
+            for (index, _, share), column in zip(owned, columns.tolist(), strict=True):
+                weight = head.coef[column] * values.get(column, 0.0)
+                per_token[index] += weight * share / sharers[column]
+            spans = _top_spans(normalized, tokens, per_token)
+            reasons = self._meta_reasons(name, head, meta, values)
+            if spans:
+                quoted = ", ".join(f"“{span.text}”" for span in spans[:3])
+                reasons.append(Reason("terms", f"wording that raises the score: {quoted}"))
+            explained[name] = HeadExplanation(probability, reasons, spans)
+        return Explanation(spam=explained["spam"], toxicity=explained["toxicity"])
+
+    def _meta_reasons(
+        self, head_name: str, head: Head, meta: Metadata | None, values: Mapping[int, float]
+    ) -> list[Reason]:
+        if meta is None:
+            return []
+        base = int(self.featurizer.n_features)
+
+        def pushes_up(*names: str) -> bool:
+            total = 0.0
+            for meta_name in names:
+                column = base + META.index(meta_name)
+                total += head.coef[column] * values.get(column, 0.0)
+            return total > 0
+
+        reasons: list[Reason] = []
+        spam = head_name == "spam"
+        if meta.links and (pushes_up("links", "has_link") or (spam and meta.links >= 2)):
+            plural = "link" if meta.links == 1 else "links"
+            reasons.append(Reason("links", f"{meta.links} {plural} in the text"))
+        if meta.link_in_name and (spam or pushes_up("link_in_name")):
+            reasons.append(Reason("link_in_name", "the name contains a link"))
+        if meta.url and pushes_up("url_field"):
+            reasons.append(Reason("url_field", f"a website is given ({meta.url_domain})"))
+        if meta.disposable_email and (spam or pushes_up("disposable_email")):
+            reasons.append(
+                Reason(
+                    "disposable_email", f"disposable e-mail address domain ({meta.email_domain})"
+                )
+            )
+        if meta.caps >= 0.5 and pushes_up("caps"):
+            reasons.append(
+                Reason("caps", f"{round(meta.caps * 100)} % of the letters are capitals")
+            )
+        return reasons
+
+
+def _top_spans(
+    normalized: Any, tokens: list[tuple[int, int, str]], per_token: np.ndarray
+) -> list[Span]:
+    order = np.argsort(-per_token)
+    spans: list[Span] = []
+    seen: set[tuple[int, int]] = set()
+    for index in order.tolist():
+        weight = float(per_token[index])
+        if weight <= 0.0 or len(spans) >= _SPAN_LIMIT:
+            break
+        start, end = normalized.original_span(tokens[index][0], tokens[index][1])
+        if (start, end) in seen or end <= start:
+            continue
+        seen.add((start, end))
+        spans.append(Span(start, end, normalized.original[start:end], round(weight, 4)))
+    return spans
+
+
+def _check_versions(directory: Path, card: Mapping[str, Any]) -> None:
+    saved = card.get("libraries", {})
+    installed = library_versions()
+    differ = [lib for lib in LIBRARIES if str(saved.get(lib)) != installed[lib]]
+    if differ:
+        was = ", ".join(f"{lib} {saved.get(lib, '?')}" for lib in differ)
+        now = ", ".join(f"{lib} {installed[lib]}" for lib in differ)
+        raise ModelVersionError(
+            f"the model in {directory} was saved with {was}, but this installation has {now}. "
+            "Retrain it with `make train` (or `modq train --data PATH`), "
+            "or install the library versions named in its card.json."
+        )
+
+
+def _check_safe(path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    if head[:1] in _PICKLE_MAGIC or head != b"PK":
+        raise UnsafeModelError(
+            f"{path} is not a skops file (it looks like a pickle); pickles can run code "
+            "when loaded and are refused"
+        )
+    untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise UnsafeModelError(
+            f"{path} contains types outside the trusted list: {', '.join(sorted(untrusted))}"
+        )
+
+
+def read_model_dir(directory: str | Path) -> Model:
+    """Load the model in ``directory`` (checks: no pickle, trusted types, library versions)."""
+    directory = Path(directory)
+    card_path = directory / CARD_FILE
+    if not card_path.is_file():
+        raise ModelNotFoundError(f"{directory} is not a model directory (no {CARD_FILE})")
+    for suspicious in ("*.pkl", "*.pickle", "*.joblib"):
+        found = sorted(directory.glob(suspicious))
+        if found:
+            raise UnsafeModelError(f"{found[0]} is a pickle file; pickles are refused")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    _check_versions(directory, card)
+    model_path = directory / MODEL_FILE
+    if not model_path.is_file():
+        raise ModelNotFoundError(f"{directory} has no {MODEL_FILE}")
+    _check_safe(model_path)
+    state = sio.load(model_path, trusted=list(TRUSTED_TYPES))
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ModelError(f"{model_path}: unknown model format")
+    heads = {
+        name: Head(parts["classifier"], parts["calibrator"])
+        for name, parts in state["heads"].items()
+    }
+    return Model(state["featurizer"], heads, card, directory)
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """The model in ``path``; with no path the current model of the registry
+    (see ``classifier.registry``), else the default model shipped with the package."""
+    if path is not None:
+        return read_model_dir(path)
+    current = registry.current_model_dir()
+    return read_model_dir(current if current is not None else DEFAULT_MODEL_DIR)
+
+
+def save_model(model: Model, directory: str | Path, model_card_md: str | None = None) -> Path:
+    """Write ``model`` to ``directory`` (model.skops, card.json, MODEL_CARD.md)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {
+        "format": FORMAT,
+        "featurizer": model.featurizer,
+        "heads": {
+            name: {"classifier": head.classifier, "calibrator": head.calibrator}
+            for name, head in model.heads.items()
+        },
+    }
+    sio.dump(state, directory / MODEL_FILE, compression=8)
+    card = dict(model.card)
+    card["libraries"] = library_versions()
+    model.card = card
+    (directory / CARD_FILE).write_text(
+        json.dumps(card, indent=2, sort_keys=False, default=_json_default) + "\n", encoding="utf-8"
+    )
+    if model_card_md is not None:
+        (directory / MODEL_CARD_FILE).write_text(model_card_md, encoding="utf-8")
+    model.directory = directory
+    return directory
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")

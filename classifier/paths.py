@@ -1,0 +1,25 @@
+"""Where trained models live: the one place the classifier reads the environment.
+
+The classifier cannot use ``service.settings`` (it never imports ``service``), so
+the two variables that locate the model registry are read here and nowhere else
+in ``classifier``:
+
+- ``MODQ_MODELS_DIR``: the registry directory, if set;
+- else ``$MODQ_DATA_DIR/models`` with ``MODQ_DATA_DIR`` defaulting to ``var``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
+
+
+def models_dir() -> Path:
+    """The model registry directory (MODQ_MODELS_DIR, else $MODQ_DATA_DIR/models)."""
+    explicit = os.environ.get("MODQ_MODELS_DIR", "").strip()
+    if explicit:
+        return Path(explicit)
+    data_dir = os.environ.get("MODQ_DATA_DIR", "").strip() or "var"
+    return Path(data_dir) / "models"

@@ -1,0 +1,278 @@
+"""Text normalization for comment moderation, with an offset map back to the original.
+
+``normalize(text)`` is the fast path used for scoring. ``normalize_with_offsets(text)``
+produces the very same string plus, for every character of it, the ``[start, end)``
+range of the ORIGINAL text it came from, so an explanation can highlight real
+substrings of what the commenter wrote.
+
+The steps, in order (each one a regex substitution or a per-character table, so
+both paths share one definition):
+
+1. HTML: character entities (``&amp;``, ``&#39;``) decoded; tags dropped (a link's
+   ``href`` is kept so it counts as a URL).
+2. Characters: Unicode NFKC (``ｆｒｅｅ`` -> ``free``, ``𝐟𝐫𝐞𝐞`` -> ``free``), lower case,
+   accents stripped from Latin letters, Cyrillic/Greek look-alikes folded to Latin,
+   zero-width and BOM characters removed, control characters turned into spaces.
+3. E-mail addresses, URLs (also bare ``example.com``), ``@mentions`` and the
+   datasets' masks (``URL``, ``@USER``, a retweet ``RT``) become the tokens
+   ``xemailx``, ``xurlx`` and ``xuserx``.
+4. Letters spelled out with separators (``f.u.c.k``, ``f u c k``) are joined.
+5. Leetspeak inside words is folded (``v1agra`` -> ``viagra``, ``$hit`` -> ``shit``).
+6. Runs of three or more equal characters shrink to two (``soooo`` -> ``soo``).
+7. Whitespace is collapsed to single spaces and trimmed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+URL_TOKEN = "xurlx"
+EMAIL_TOKEN = "xemailx"
+USER_TOKEN = "xuserx"
+
+# Look-alike letters that NFKC leaves alone (Cyrillic and Greek lower case).
+_HOMOGLYPHS = {
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g", "ı": "i", "ℓ": "l",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+}  # fmt: skip
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+                       "$": "s", "|": "l", "!": "i", "@": "a"})  # fmt: skip
+
+
+class _CharTable(dict[int, str]):
+    """str.translate table computed lazily per code point (C-speed once cached)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+def _fold_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf" or char in "\u00ad\u034f\u180e":
+        return ""  # zero-width joiners/spaces, BOM, soft hyphen, direction marks
+    if category in ("Cc", "Zl", "Zp") or char == "\u2028":
+        return " "
+    folded = unicodedata.normalize("NFKC", char).lower()
+    out = []
+    for part in folded:
+        part = _HOMOGLYPHS.get(part, part)
+        decomposed = unicodedata.normalize("NFD", part)
+        # Strip accents from Latin letters only ("é" -> "e"); other scripts keep marks.
+        if len(decomposed) > 1 and decomposed[0].isascii():
+            base = decomposed[0]
+            if all(unicodedata.category(c) == "Mn" for c in decomposed[1:]):
+                part = base
+        if "\u0300" <= part <= "\u036f":
+            part = ""  # combining diacritics (accents split off, "Zalgo" text): drop
+        out.append(part)
+    return "".join(out)
+
+
+_CHAR_TABLE = _CharTable()
+
+Replacement = Callable[[re.Match[str]], str]
+
+
+@dataclass(frozen=True)
+class _Step:
+    pattern: re.Pattern[str]
+    replace: Replacement
+    # A cheap necessary condition for a match; the fast path skips the step without it.
+    guard: Callable[[str], bool] = lambda _text: True
+
+    def apply(self, text: str) -> str:
+        """The step on a text, skipped when its guard rules a match out."""
+        return self.pattern.sub(self.replace, text) if self.guard(text) else text
+
+
+def _entity(match: re.Match[str]) -> str:
+    return html.unescape(match.group(0))
+
+
+def _tag(match: re.Match[str]) -> str:
+    href = match.group("href")
+    return f" {href} " if href else " "
+
+
+def _const(value: str) -> Replacement:
+    return lambda _match: value
+
+
+def _join_letters(match: re.Match[str]) -> str:
+    return "".join(c for c in match.group(0) if c.isalpha())
+
+
+def _leet(match: re.Match[str]) -> str:
+    return match.group(0).translate(_LEET)
+
+
+def _squeeze(match: re.Match[str]) -> str:
+    return match.group(1) * 2
+
+
+_TLDS = (
+    "com|net|org|info|biz|ru|co|io|ly|me|tk|xyz|us|uk|de|tv|gl|be|cn|in|online|site|"
+    "top|club|shop|live|pw|cc|ws|to|fr|nl|eu|es|it|pl|br|au|ca|click|link|gd|su"
+)
+_STEPS_HTML = (
+    _Step(
+        re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"),
+        _entity,
+        lambda text: "&" in text,
+    ),
+    _Step(
+        re.compile(
+            r"<(?:a\s[^<>]*?href\s*=\s*[\"']?(?P<href>[^\"'\s<>]+)[^<>]*"
+            r"|/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,300})?/?)>"
+        ),
+        _tag,
+        lambda text: "<" in text,
+    ),
+)
+_STEPS_TOKENS = (
+    _Step(
+        re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b"),
+        _const(f" {EMAIL_TOKEN} "),
+        lambda text: "@" in text,
+    ),
+    _Step(
+        re.compile(
+            r"(?:https?://|www\.)[^\s<>\"]+"
+            rf"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/[^\s<>\"]*)?"
+            r"|\burl\b"
+        ),
+        _const(f" {URL_TOKEN} "),
+        re.compile(rf"https?:|www\.|\.(?:{_TLDS})\b|url").search,  # type: ignore[arg-type]
+    ),
+    _Step(re.compile(r"(?<![\w@])@\w+"), _const(f" {USER_TOKEN} "), lambda text: "@" in text),
+    _Step(
+        re.compile(rf"(?:^|(?<=\s))rt(?=\s+{USER_TOKEN}|\s*:)"),
+        _const(" "),
+        lambda text: "rt" in text,
+    ),
+)
+_STEPS_OBFUSCATION = (
+    # f.u.c.k, f-u-c-k, f_u_c_k, f*u*c*k (three letters or more) and f u c k (four or more)
+    _Step(
+        re.compile(r"(?<![\w.*-])[a-z](?:[.*_-][a-z]){2,}(?![\w*-])\.?"),
+        _join_letters,
+        re.compile(r"[a-z][.*_-][a-z][.*_-][a-z]").search,  # type: ignore[arg-type]
+    ),
+    _Step(
+        re.compile(r"(?<!\S)[a-z](?: [a-z]){3,}(?!\S)"),
+        _join_letters,
+        re.compile(r"[a-z] [a-z] [a-z] [a-z]").search,  # type: ignore[arg-type]
+    ),
+    # leetspeak: a word with a digit or symbol between letters, or a leading "$" or "@"
+    _Step(
+        re.compile(
+            r"(?<![\w$|!@])(?:[a-z0-9$|!@]*[a-z][0-9$|!@]+[a-z][a-z0-9$|!@]*"
+            r"|[$@][a-z]{2,}[a-z0-9$|!@]*)(?![\w$|!@])"
+        ),
+        _leet,
+        re.compile(r"[a-z][0-9$|!@]+[a-z]|[$@][a-z]").search,  # type: ignore[arg-type]
+    ),
+    _Step(re.compile(r"(.)\1{2,}", re.DOTALL), _squeeze),
+    # Kept last: the fast path does this step as " ".join(text.split()).
+    _Step(re.compile(r"\s+"), _const(" ")),
+    _Step(re.compile(r"^ | $"), _const("")),
+)
+
+
+def normalize(text: str) -> str:
+    """The normalized form of ``text`` used for features (fast path, no offsets)."""
+    for step in _STEPS_HTML:
+        text = step.apply(text)
+    text = text.translate(_CHAR_TABLE)
+    for step in _STEPS_TOKENS:
+        text = step.apply(text)
+    for step in _STEPS_OBFUSCATION[:-2]:
+        text = step.apply(text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalized text and, per character, the [start, end) it came from in the original."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The range of the original text that normalized characters [start, end) came from."""
+        if end <= start:
+            raise ValueError("empty span")
+        return self.starts[start], max(self.ends[start:end])
+
+
+def _sub_with_offsets(
+    step: _Step, text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    last = 0
+    for match in step.pattern.finditer(text):
+        begin, finish = match.span()
+        pieces.append(text[last:begin])
+        new_starts.extend(starts[last:begin])
+        new_ends.extend(ends[last:begin])
+        replacement = step.replace(match)
+        if replacement:
+            if finish > begin:
+                origin = (starts[begin], max(ends[begin:finish]))
+            else:  # an empty match: anchor to the neighbouring character
+                anchor = min(begin, len(starts) - 1)
+                origin = (starts[anchor], starts[anchor]) if anchor >= 0 else (0, 0)
+            pieces.append(replacement)
+            new_starts.extend([origin[0]] * len(replacement))
+            new_ends.extend([origin[1]] * len(replacement))
+        last = finish
+    pieces.append(text[last:])
+    new_starts.extend(starts[last:])
+    new_ends.extend(ends[last:])
+    return "".join(pieces), new_starts, new_ends
+
+
+def normalize_with_offsets(text: str) -> Normalized:
+    """``normalize(text)`` together with an offset map into the original text."""
+    original = text
+    starts = list(range(len(text)))
+    ends = list(range(1, len(text) + 1))
+    for step in _STEPS_HTML:
+        text, starts, ends = _sub_with_offsets(step, text, starts, ends)
+    folded: list[str] = []
+    f_starts: list[int] = []
+    f_ends: list[int] = []
+    for char, start, end in zip(text, starts, ends, strict=True):
+        out = _CHAR_TABLE[ord(char)]
+        folded.append(out)
+        f_starts.extend([start] * len(out))
+        f_ends.extend([end] * len(out))
+    text, starts, ends = "".join(folded), f_starts, f_ends
+    for step in (*_STEPS_TOKENS, *_STEPS_OBFUSCATION):
+        text, starts, ends = _sub_with_offsets(step, text, starts, ends)
+    return Normalized(original, text, tuple(starts), tuple(ends))
+
+
+_URL_RAW = re.compile(
+    rf"(?:https?://|www\.)[^\s<>\"]+|\b[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:{_TLDS})\b",
+    re.IGNORECASE,
+)
+
+
+def find_urls(text: str) -> list[str]:
+    """The links in a raw text (http(s)://, www., bare domains, href attributes)."""
+    return _URL_RAW.findall(text)

@@ -1,0 +1,411 @@
+"""Training: split, fit both heads, calibrate, choose thresholds, write the model directory.
+
+Reusable steps (each documented below), in the order ``train()`` runs them::
+
+    rows, files = load_labeled(paths)                 # classifier.data
+    splits = split_dataset(rows, seed=DEFAULT_SEED)   # before anything is fitted
+    model = fit_model(splits.train, splits.val, recipe=Recipe())
+    metrics = heldout_metrics(model, splits.test)
+    save_model(model, directory)                      # classifier.model
+
+Both heads share one ``CommentFeaturizer`` (stateless hashing), so fitting a
+head on ``featurizer.transform(rows)`` is the same as fitting the
+``Pipeline([featurizer, classifier])`` that ``head_pipeline`` returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.pipeline import Pipeline
+
+from classifier.data import DataFile, LabeledComment, load_labeled
+from classifier.features import CommentFeaturizer
+from classifier.model import HEADS, Head, Model, save_model
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SEED = 20261127
+SPAM_DATASETS = ("youtube_spam", "sms_spam")
+# Datasets that share a domain are balanced together (the positives-only
+# toxic_spans_civil needs the Civil Comments negatives of civil_comments_autolabel).
+TOXICITY_DOMAINS = {"toxic_spans_civil": "civil", "civil_comments_autolabel": "civil"}
+CONVERSATION = "conversation"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that shapes a trained model besides the data and the seed."""
+
+    n_features: int = 2**18
+    char_ngrams: tuple[int, int] = (2, 4)
+    word_ngrams: tuple[int, int] = (1, 2)
+    spam_c: float = 8.0
+    toxicity_c: float = 4.0
+    # Spam head, total weight per dataset: the toxicity datasets' rows are
+    # conversational spam negatives, with a total weight of this share.
+    spam_weights: Mapping[str, float] = field(
+        default_factory=lambda: {"youtube_spam": 1.0, "sms_spam": 0.5, CONVERSATION: 0.5}
+    )
+    # Toxicity head: every domain gets the same total weight, and within a
+    # domain positives and negatives weigh the same (no source prior to learn).
+    toxicity_balance: bool = True
+    # Multiplier of a group's total weight, both heads: {"moderator": 4.0} makes a
+    # site's own labels count four times one public dataset (classifier.retraining).
+    group_weights: Mapping[str, float] = field(default_factory=dict)
+    calibration: str = "sigmoid"  # or "isotonic"
+    max_iter: int = 2000
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Rows split before fitting: train, validation (calibration, thresholds) and test."""
+
+    train: list[LabeledComment]
+    val: list[LabeledComment]
+    test: list[LabeledComment]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Rows per split and dataset."""
+        return {
+            name: dict(sorted(Counter(r.dataset for r in part).items()))
+            for name, part in (("train", self.train), ("val", self.val), ("test", self.test))
+        }
+
+
+def _unit(seed: int, key: str) -> float:
+    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def split_dataset(
+    rows: Sequence[LabeledComment],
+    seed: int = DEFAULT_SEED,
+    val_share: float = 0.15,
+    test_share: float = 0.15,
+) -> Splits:
+    """Split by group (``LabeledComment.group``: whole YouTube videos, whole forum posts).
+
+    A dataset with fewer than 20 groups (YouTube: 5 videos) puts whole groups in
+    each part, one at least in test and in val; otherwise each group lands by a
+    seeded hash of its key, so a row keeps its side when other rows are added.
+    """
+    by_dataset: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        by_dataset[row.dataset].add(row.group)
+    side: dict[str, str] = {}
+    for groups in by_dataset.values():
+        if len(groups) < 20:
+            ordered = sorted(groups, key=lambda g: _unit(seed, g))
+            n_test = max(1, round(len(ordered) * test_share)) if len(ordered) >= 3 else 0
+            n_val = max(1, round(len(ordered) * val_share)) if len(ordered) >= 3 else 0
+            for i, group in enumerate(ordered):
+                side[group] = "test" if i < n_test else "val" if i < n_test + n_val else "train"
+        else:
+            for group in groups:
+                u = _unit(seed, group)
+                side[group] = (
+                    "test" if u < test_share else "val" if u < test_share + val_share else "train"
+                )
+    parts: dict[str, list[LabeledComment]] = {"train": [], "val": [], "test": []}
+    for row in rows:
+        parts[side[row.group]].append(row)
+    return Splits(parts["train"], parts["val"], parts["test"])
+
+
+def head_rows(
+    rows: Iterable[LabeledComment], head: str
+) -> tuple[list[LabeledComment], np.ndarray, list[str]]:
+    """The rows a head learns from, their 0/1 labels and their weighting group.
+
+    Spam: rows with a spam label, plus rows with only a toxicity label as
+    spam negatives (group ``conversation``). Toxicity: rows with a toxic label;
+    the group is the domain (``TOXICITY_DOMAINS``) or the dataset.
+    """
+    selected: list[LabeledComment] = []
+    labels: list[int] = []
+    groups: list[str] = []
+    for row in rows:
+        if head == "spam":
+            if row.spam is not None:
+                selected.append(row)
+                labels.append(row.spam)
+                groups.append(row.dataset)
+            elif row.toxic is not None:
+                selected.append(row)
+                labels.append(0)
+                groups.append(CONVERSATION)
+        elif row.toxic is not None:
+            selected.append(row)
+            labels.append(row.toxic)
+            groups.append(TOXICITY_DOMAINS.get(row.dataset, row.dataset))
+    return selected, np.asarray(labels, dtype=np.int64), groups
+
+
+def sample_weights(
+    head: str, labels: np.ndarray, groups: Sequence[str], recipe: Recipe
+) -> np.ndarray:
+    """Per-row weights (mean 1) that give each group its total share (see ``Recipe``)."""
+    weights = np.ones(len(labels), dtype=np.float64)
+    if len(labels) == 0:
+        return weights
+    group_arr = np.asarray(groups)
+    for group in np.unique(group_arr):
+        in_group = group_arr == group
+        if head == "spam":
+            total = recipe.spam_weights.get(str(group), 1.0)
+            weights[in_group] = total / in_group.sum()
+        elif recipe.toxicity_balance:
+            for label in (0, 1):
+                cell = in_group & (labels == label)
+                if cell.any():
+                    has_both = (in_group & (labels == 1 - label)).any()
+                    weights[cell] = (0.5 if has_both else 1.0) / cell.sum()
+    for group, factor in recipe.group_weights.items():
+        weights[group_arr == group] *= factor
+    return weights * len(weights) / weights.sum()
+
+
+def head_pipeline(featurizer: CommentFeaturizer, head: Head) -> Pipeline:
+    """A scikit-learn Pipeline (features -> classifier) equivalent to one fitted head."""
+    return Pipeline([("features", featurizer), ("classifier", head.classifier)])
+
+
+def _fit_calibrator(
+    decision: np.ndarray, labels: np.ndarray, weights: np.ndarray, method: str
+) -> IsotonicRegression | LogisticRegression:
+    if method == "isotonic":
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+        iso.fit(decision, labels, sample_weight=weights)
+        return iso
+    platt = LogisticRegression(C=1e6, max_iter=1000)
+    platt.fit(decision.reshape(-1, 1), labels, sample_weight=weights)
+    return platt
+
+
+def choose_thresholds(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None = None,
+    recall: float = 0.95,
+    precision: float = 0.98,
+) -> dict[str, float]:
+    """``review``: the highest threshold whose band (p >= review) keeps ``recall`` of the
+    positives; ``reject``: the lowest threshold whose auto-rejected set (p >= reject) has
+    ``precision``. Weighted when ``weights`` is given."""
+    w = np.ones_like(probs) if weights is None else weights
+    order = np.argsort(-probs, kind="stable")
+    p, y, w = probs[order], labels[order], w[order]
+    true_pos = np.cumsum(w * y)
+    taken = np.cumsum(w)
+    positives = true_pos[-1] if len(true_pos) else 0.0
+    # only cut between distinct scores
+    last_of_value = np.r_[p[1:] != p[:-1], True]
+    review = 0.5
+    if positives > 0:
+        ok = (true_pos >= recall * positives) & last_of_value
+        review = float(p[np.argmax(ok)])
+    precise = (true_pos / np.maximum(taken, 1e-12) >= precision) & last_of_value
+    reject = float(p[np.nonzero(precise)[0][-1]]) if precise.any() else 1.0
+    reject = max(reject, review)
+    return {"review": round(review, 6), "reject": round(reject, 6)}
+
+
+def fit_model(
+    train_rows: Sequence[LabeledComment],
+    val_rows: Sequence[LabeledComment],
+    recipe: Recipe | None = None,
+    progress: Progress | None = None,
+) -> Model:
+    """Fit both heads on ``train_rows``; calibrate and choose thresholds on ``val_rows``.
+
+    Returns a Model whose card has version, created_at, recipe and thresholds
+    (add data files and metrics with ``train()`` or by hand before saving).
+    """
+    recipe = recipe or Recipe()
+    say = progress or log.info
+    featurizer = CommentFeaturizer(
+        n_features=recipe.n_features,
+        char_ngrams=recipe.char_ngrams,
+        word_ngrams=recipe.word_ngrams,
+    ).fit()
+    say(f"vectorizing {len(train_rows)} training and {len(val_rows)} validation rows")
+    train_X = featurizer.transform([r.comment() for r in train_rows])
+    val_X = featurizer.transform([r.comment() for r in val_rows])
+    train_index = {id(r): i for i, r in enumerate(train_rows)}
+    val_index = {id(r): i for i, r in enumerate(val_rows)}
+    heads: dict[str, Head] = {}
+    thresholds: dict[str, dict[str, float]] = {}
+    for head in HEADS:
+        rows, labels, groups = head_rows(train_rows, head)
+        if len(set(labels.tolist())) < 2:
+            raise ValueError(
+                f"the {head} head needs rows of both classes; "
+                f"the data has {dict(Counter(labels.tolist()))}"
+            )
+        weights = sample_weights(head, labels, groups, recipe)
+        X = train_X[[train_index[id(r)] for r in rows]]
+        c = recipe.spam_c if head == "spam" else recipe.toxicity_c
+        say(f"fitting the {head} head on {len(rows)} rows ({int(labels.sum())} positive)")
+        classifier = LogisticRegression(C=c, max_iter=recipe.max_iter, tol=1e-5)
+        classifier.fit(X, labels, sample_weight=weights)
+        v_rows, v_labels, v_groups = head_rows(val_rows, head)
+        if len(set(v_labels.tolist())) < 2:
+            raise ValueError(f"the {head} head's validation split lacks a class; add more data")
+        v_weights = sample_weights(head, v_labels, v_groups, recipe)
+        v_X = val_X[[val_index[id(r)] for r in v_rows]]
+        decision = np.asarray(v_X @ classifier.coef_.ravel()) + classifier.intercept_[0]
+        calibrator = _fit_calibrator(decision, v_labels, v_weights, recipe.calibration)
+        heads[head] = Head(classifier, calibrator)
+        probs = heads[head].calibrate(decision)
+        chosen = choose_thresholds(probs, v_labels, v_weights)
+        if head == "spam":
+            # never auto-reject more than 0.5 % of ordinary conversation (validation rows)
+            conversation = np.asarray([g == CONVERSATION for g in v_groups])
+            if conversation.any():
+                floor = float(np.quantile(probs[conversation], 0.995))
+                chosen["reject"] = round(max(chosen["reject"], floor), 6)
+        thresholds[head] = chosen
+        say(f"{head}: thresholds review {chosen['review']:.3f}, reject {chosen['reject']:.3f}")
+    now = datetime.now(UTC)
+    card: dict[str, Any] = {
+        "version": f"{now:%Y.%m.%d}-{secrets.token_hex(3)}",
+        "created_at": now.isoformat(timespec="seconds"),
+        "recipe": asdict(recipe),
+        "thresholds": thresholds,
+        "moderator_labels": 0,
+    }
+    return Model(featurizer, heads, card)
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """ECE with equal-width bins: sum over bins of share * |mean label - mean probability|."""
+    if len(probs) == 0:
+        return float("nan")
+    index = np.minimum((probs * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            total += mask.mean() * abs(labels[mask].mean() - probs[mask].mean())
+    return float(total)
+
+
+def head_metrics(
+    probs: np.ndarray, labels: np.ndarray, thresholds: Mapping[str, float]
+) -> dict[str, Any]:
+    """ROC-AUC, average precision, ECE and rates at the thresholds for one head on one split."""
+    out: dict[str, Any] = {"rows": len(labels), "positives": int(labels.sum())}
+    if 0 < labels.sum() < len(labels):
+        out["roc_auc"] = round(float(roc_auc_score(labels, probs)), 4)
+        out["average_precision"] = round(float(average_precision_score(labels, probs)), 4)
+    out["ece"] = round(expected_calibration_error(probs, labels), 4)
+    for name in ("review", "reject"):
+        flagged = probs >= thresholds[name]
+        pos = labels == 1
+        if pos.any():
+            out[f"recall_at_{name}"] = round(float(flagged[pos].mean()), 4)
+        if (~pos).any():
+            out[f"fpr_at_{name}"] = round(float(flagged[~pos].mean()), 4)
+        if flagged.any():
+            out[f"precision_at_{name}"] = round(float(labels[flagged].mean()), 4)
+    return out
+
+
+def heldout_metrics(model: Model, rows: Sequence[LabeledComment]) -> dict[str, dict[str, Any]]:
+    """Per head, metrics on each dataset of ``rows`` (for spam also ``conversation``:
+    the toxicity datasets' rows as spam negatives) and on all of them together."""
+    probs = model.predict_proba([r.comment() for r in rows])
+    index = {id(r): i for i, r in enumerate(rows)}
+    metrics: dict[str, dict[str, Any]] = {}
+    for head in HEADS:
+        h_rows, labels, groups = head_rows(rows, head)
+        if not h_rows:
+            continue
+        p = probs[head][[index[id(r)] for r in h_rows]]
+        per: dict[str, Any] = {}
+        keys = [g if g == CONVERSATION else r.dataset for r, g in zip(h_rows, groups, strict=True)]
+        for key in sorted(set(keys)):
+            mask = np.asarray([k == key for k in keys])
+            per[key] = head_metrics(p[mask], labels[mask], model.thresholds[head])
+        if head == "spam":
+            labeled = np.asarray([g != CONVERSATION for g in groups])
+            per["all_spam_labeled"] = head_metrics(
+                p[labeled], labels[labeled], model.thresholds[head]
+            )
+        else:
+            per["all"] = head_metrics(p, labels, model.thresholds[head])
+        metrics[head] = per
+    return metrics
+
+
+def train(
+    data: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    recipe: Recipe | None = None,
+    progress: Progress | None = None,
+    extra_rows: Sequence[LabeledComment] = (),
+) -> Model:
+    """Load ``data``, split, fit, measure on the test split and save to ``out_dir/<version>``
+    (``out_dir`` itself when it is empty or does not exist yet is NOT assumed: the
+    returned model's ``directory`` says where it went)."""
+    say = progress or log.info
+    say(f"reading {', '.join(str(d) for d in data)}")
+    rows, files = load_labeled(data)
+    rows = rows + list(extra_rows)
+    say(f"{len(rows)} unique rows from {len(files)} files")
+    splits = split_dataset(rows, seed=seed)
+    model = fit_model(splits.train, splits.val, recipe=recipe, progress=say)
+    say("measuring on the held-out test split")
+    model.card["seed"] = seed
+    model.card["data"] = [asdict(f) | {"dataset": _dataset_of(f)} for f in files]
+    model.card["splits"] = splits.counts()
+    model.card["heldout_youtube_videos"] = sorted(
+        {r.extra.get("video", "") for r in splits.test if r.dataset == "youtube_spam"}
+    )
+    model.card["metrics"] = {"test": heldout_metrics(model, splits.test)}
+    model.card["moderator_labels"] = len(extra_rows)
+    from classifier.card import render_model_card
+
+    directory = Path(out_dir) / model.version
+    save_model(model, directory, render_model_card(model.card))
+    say(f"saved {directory}")
+    return model
+
+
+def _dataset_of(info: DataFile) -> str:
+    path = Path(info.path)
+    return path.parent.name if path.name == "data.csv" else path.stem
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Recipe",
+    "Splits",
+    "choose_thresholds",
+    "expected_calibration_error",
+    "fit_model",
+    "head_metrics",
+    "head_pipeline",
+    "head_rows",
+    "heldout_metrics",
+    "sample_weights",
+    "split_dataset",
+    "train",
+]
