@@ -96,6 +96,8 @@
     const tag = (event.target.tagName || "").toLowerCase();
     if (tag === "input" && event.target.type !== "checkbox") return;
     if (tag === "textarea" || tag === "select") return;
+    // Space on a checkbox or button keeps its own meaning (toggle, press).
+    if (event.key === " " && (tag === "input" || tag === "button" || tag === "a")) return;
     const list = cards();
     const card = list[current];
     if (event.key === "?") {
