@@ -7,6 +7,7 @@ from flask import Flask
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from service.batching import BatchScorer
 from service.context import EXTENSION_KEY, Services
 from service.errors import register_error_handlers
 from service.logging import configure_logging, install_request_logging
@@ -58,6 +59,7 @@ def create_app(
         settings=settings,
         redis=redis_client,
         models=models or ModelHolder.load(settings.model_path),
+        scorer=BatchScorer(settings.batch_max, settings.batch_wait_ms / 1000.0),
     )
     install_request_logging(app)
     install_metrics(app)

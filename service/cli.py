@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "service.commands.queue",
     "service.commands.models",
     "service.commands.imports",
+    "service.commands.retrain",
 )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import redis
 from flask import Flask, current_app
 
+from service.batching import BatchScorer
 from service.model_holder import ModelHolder
 from service.settings import Settings
 
@@ -20,6 +22,8 @@ class Services:
     settings: Settings
     redis: redis.Redis
     models: ModelHolder
+    # Coalesces the scoring of concurrent intake requests of this process.
+    scorer: BatchScorer[Any] = field(default_factory=BatchScorer)
 
 
 def services(app: Flask | None = None) -> Services:

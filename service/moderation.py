@@ -4,32 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from classifier import Model, Scores
 from service import metrics
+from service.batching import BatchScorer
 from service.domain import Head
 from service.policy import Band, Decision, decide, resolve_thresholds
 from service.settings import Settings
 
-
-class ScoresLike(Protocol):
-    """What the classifier's Scores offer."""
-
-    spam: float
-    toxicity: float
-
-
-class ModelLike(Protocol):
-    """The part of ``classifier.Model`` the service uses."""
-
-    version: str
-
-    @property
-    def thresholds(self) -> Mapping[str, Mapping[str, float]]: ...
-
-    def score(self, comments: Sequence[Mapping[str, Any]]) -> Sequence[ScoresLike]: ...
-
-    def explain(self, comment: Mapping[str, Any]) -> Any: ...
+if TYPE_CHECKING:
+    from service.model_holder import ModelHolder
 
 
 @dataclass(frozen=True)
@@ -48,55 +33,72 @@ class Outcome:
         )
 
 
-def thresholds_for(model: ModelLike, settings: Settings) -> dict[Head, Band]:
+def thresholds_for(model: Model, settings: Settings) -> dict[Head, Band]:
     """The model card's thresholds with the settings' overrides."""
     return resolve_thresholds(model.thresholds, settings.thresholds)
 
 
 def moderate_many(
-    model: ModelLike,
+    model: Model,
     settings: Settings,
     comments: Sequence[Mapping[str, Any]],
-    *,
-    honeypots: Sequence[bool] | None = None,
 ) -> list[Outcome]:
-    """Score the comments in one call and decide on each."""
-    bands = thresholds_for(model, settings)
+    """Score the comments in one call and decide on each (no honeypot: nothing was posted)."""
     scored = model.score([_model_input(c) for c in comments])
-    outcomes = []
-    for index, (comment, scores) in enumerate(zip(comments, scored, strict=True)):
-        spam, toxicity = _probability(scores.spam), _probability(scores.toxicity)
-
-        def explain(comment: Mapping[str, Any] = comment) -> Mapping[str, Any]:
-            result: Mapping[str, Any] = model.explain(_model_input(comment)).to_dict()
-            return result
-
-        decision = decide(
-            text=str(comment["text"]),
-            honeypot_filled=bool(honeypots[index]) if honeypots else False,
-            scores={Head.SPAM: spam, Head.TOXICITY: toxicity},
-            thresholds=bands,
-            max_links=settings.max_links,
-            mode=settings.mode,
-            explain=explain,
-        )
-        outcomes.append(Outcome(spam, toxicity, decision, model.version))
-    return outcomes
+    return [
+        decide_scored(model, settings, comment, scores)
+        for comment, scores in zip(comments, scored, strict=True)
+    ]
 
 
 def moderate(
-    model: ModelLike,
+    models: ModelHolder,
+    scorer: BatchScorer[Any],
     settings: Settings,
     comment: Mapping[str, Any],
     *,
     honeypot_filled: bool = False,
 ) -> Outcome:
-    """Score one comment and decide on it."""
-    return moderate_many(model, settings, [comment], honeypots=[honeypot_filled])[0]
+    """Score one comment (batched with concurrent requests) and decide on it."""
+
+    def score_many(batch: Sequence[Mapping[str, Any]]) -> list[tuple[Scores, Model]]:
+        # One model for the whole batch, reported with each result (a swap may happen).
+        model: Model = models.get()
+        return [(scores, model) for scores in model.score([_model_input(c) for c in batch])]
+
+    scores, model = scorer.score(comment, score_many)
+    return decide_scored(model, settings, comment, scores, honeypot_filled=honeypot_filled)
 
 
-def _model_input(comment: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: comment[k] for k in ("text", "name", "email", "url") if comment.get(k)}
+def decide_scored(
+    model: Model,
+    settings: Settings,
+    comment: Mapping[str, Any],
+    scores: Scores,
+    *,
+    honeypot_filled: bool = False,
+) -> Outcome:
+    """Apply the policy to a comment the model has scored."""
+    spam, toxicity = _probability(scores.spam), _probability(scores.toxicity)
+
+    def explain() -> Mapping[str, Any]:
+        result: Mapping[str, Any] = model.explain(_model_input(comment)).to_dict()
+        return result
+
+    decision = decide(
+        text=str(comment["text"]),
+        honeypot_filled=honeypot_filled,
+        scores={Head.SPAM: spam, Head.TOXICITY: toxicity},
+        thresholds=thresholds_for(model, settings),
+        max_links=settings.max_links,
+        mode=settings.mode,
+        explain=explain,
+    )
+    return Outcome(spam, toxicity, decision, model.version)
+
+
+def _model_input(comment: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(comment[k]) for k in ("text", "name", "email", "url") if comment.get(k)}
 
 
 def _probability(value: float) -> float:

@@ -99,7 +99,7 @@ def openapi_path(rule: str) -> str:
 
 def build_openapi(app: Flask, version: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every route of ``app``."""
-    operations: list[tuple[str, str, Operation, Callable[..., Any]]] = []
+    operations: list[tuple[str, str, Operation, str]] = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
             continue
@@ -107,9 +107,9 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
         declared: Operation | None = getattr(view, ATTRIBUTE, None)
         if declared is None:
             doc = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
-            declared = Operation(summary=doc)
+            declared = Operation(summary=doc, responses={200: None})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operations.append((rule.rule, method.lower(), declared, view))
+            operations.append((rule.rule, method.lower(), declared, rule.endpoint))
 
     models: set[type[BaseModel]] = {ErrorResponse}
     for _, _, op, _ in operations:
@@ -123,10 +123,10 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
     schemas: dict[str, Any] = dict(top.get("$defs", {}))
 
     paths: dict[str, dict[str, Any]] = {}
-    for rule_text, method, op, view in operations:
+    for rule_text, method, op, endpoint in operations:
         path = openapi_path(rule_text)
         entry: dict[str, Any] = {
-            "operationId": f"{view.__name__}_{method}",
+            "operationId": f"{endpoint.replace('.', '_')}_{method}",
             "summary": op.summary,
             "responses": {},
         }

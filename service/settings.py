@@ -47,7 +47,7 @@ class Settings:
     workers: int = 2
     # Threads per gunicorn worker (gthread): requests that wait on Redis or on the
     # scoring batch overlap; the CPU-bound part still runs one at a time per worker.
-    threads: int = 4
+    threads: int = 8
     # None: start (or reuse) an embedded redis-server under data_dir/redis.
     redis_url: str | None = None
     data_dir: Path = Path("var")
@@ -73,8 +73,9 @@ class Settings:
     # prometheus-client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR, the library's
     # own variable); None: `modq serve`/gunicorn.conf.py use data_dir/metrics.
     metrics_dir: Path | None = None
-    # Longest a batch of concurrent requests waits to be scored together (0: no batching).
-    batch_wait_ms: float = 2.0
+    # Concurrent intake requests of one worker are scored in one model call: at most
+    # batch_max comments, after waiting up to batch_wait_ms for more (0: no waiting).
+    batch_wait_ms: float = 0.0
     batch_max: int = 32
 
     @property
@@ -101,7 +102,7 @@ class Settings:
             host=reader.str("MODQ_HOST", "127.0.0.1"),
             port=reader.int("MODQ_PORT", 8000, low=1, high=65535),
             workers=reader.int("MODQ_WORKERS", min(2, os.cpu_count() or 1), low=1, high=64),
-            threads=reader.int("MODQ_THREADS", 4, low=1, high=64),
+            threads=reader.int("MODQ_THREADS", 8, low=1, high=64),
             redis_url=reader.redis_url("MODQ_REDIS_URL"),
             data_dir=Path(reader.str("MODQ_DATA_DIR", "var")),
             model_path=reader.path("MODQ_MODEL"),
@@ -130,7 +131,7 @@ class Settings:
             ),
             cookie_secure=reader.optional_bool("MODQ_COOKIE_SECURE"),
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
-            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", 2.0, low=0.0, high=1000.0),
+            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", 0.0, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", 32, low=1, high=1000),
         )
         _check_thresholds(settings.thresholds)

@@ -51,7 +51,8 @@ def create_comment() -> Response:
     fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
 
     outcome = moderate(
-        ctx.models.get(),
+        ctx.models,
+        ctx.scorer,
         settings,
         {"text": comment.text, "name": comment.name, "email": comment.email, "url": comment.url},
         honeypot_filled=bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot),

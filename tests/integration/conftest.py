@@ -1,6 +1,6 @@
 """Integration fixtures: real gunicorn processes against a private redis-server.
 
-One gunicorn per configuration, shared by a test module (module scope) to keep
+One gunicorn per configuration, shared by the whole session, to keep
 the suite quick. Thresholds set through MODQ_* force each decision whatever the
 model scores: review=reject=1 approves, review=0 reject=1 holds, 0/0 rejects.
 """
@@ -35,7 +35,7 @@ def _serve(
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def approving_server(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 ) -> Iterator[GunicornServer]:
@@ -43,7 +43,7 @@ def approving_server(
     yield from _serve(tmp_path_factory, redis_server, APPROVE_ALL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def holding_server(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 ) -> Iterator[GunicornServer]:
@@ -51,7 +51,7 @@ def holding_server(
     yield from _serve(tmp_path_factory, redis_server, HOLD_ALL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rejecting_server(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 ) -> Iterator[GunicornServer]:
@@ -59,7 +59,7 @@ def rejecting_server(
     yield from _serve(tmp_path_factory, redis_server, REJECT_ALL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shadow_server(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 ) -> Iterator[GunicornServer]:
@@ -67,7 +67,7 @@ def shadow_server(
     yield from _serve(tmp_path_factory, redis_server, {**HOLD_ALL, "MODQ_MODE": "shadow"})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def default_server(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 ) -> Iterator[GunicornServer]:

@@ -16,7 +16,7 @@ from service.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # The WSGI app the tests serve: the real service with its default model.
-APP = "tests.integration.fake_wsgi:app"
+APP = "service.wsgi:app"
 
 
 class GunicornServer:

@@ -1,0 +1,100 @@
+"""Scoring the comments of concurrent requests in one model call.
+
+A scikit-learn pipeline spends most of a one-comment call on fixed overhead
+(input checks, sparse matrix set-up): with the default model one comment costs
+about 1.9 ms alone and 0.17 ms inside a batch of 32. Under gunicorn's gthread
+workers several requests of one process arrive together, so each request puts
+its comment in a shared list and the first thread free to do so (the leader)
+scores everything waiting in one call, hands each request its result, and
+steps down; comments that arrived meanwhile form the next batch. Nobody waits
+on a timer unless ``max_wait_s`` asks for it, so a lone request pays nothing.
+
+No background thread: nothing to restart after gunicorn forks its workers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+R = TypeVar("R")
+
+
+class _Item(Generic[R]):
+    __slots__ = ("comment", "done", "error", "result")
+
+    def __init__(self, comment: Mapping[str, Any]) -> None:
+        self.comment = comment
+        self.done = False
+        self.result: R | None = None
+        self.error: BaseException | None = None
+
+
+class BatchScorer(Generic[R]):
+    """Coalesces concurrent one-comment calls into batched calls of ``score_many``."""
+
+    def __init__(self, max_batch: int = 32, max_wait_s: float = 0.0) -> None:
+        self.max_batch = max_batch
+        self.max_wait_s = max_wait_s
+        lock = threading.Lock()
+        self._finished = threading.Condition(lock)  # a batch is done: results, new leader
+        self._arrived = threading.Condition(lock)  # a comment joined the waiting list
+        self._waiting: list[_Item[R]] = []
+        self._leader = False
+
+    def score(
+        self,
+        comment: Mapping[str, Any],
+        score_many: Callable[[Sequence[Mapping[str, Any]]], Sequence[R]],
+    ) -> R:
+        """Score one comment, together with whatever other threads are scoring now."""
+        item: _Item[R] = _Item(comment)
+        with self._arrived:
+            self._waiting.append(item)
+            self._arrived.notify()
+        while True:
+            with self._finished:
+                while not item.done and self._leader:
+                    self._finished.wait()
+                if item.done:
+                    return self._outcome(item)
+                self._leader = True
+            # Leader: score the oldest waiting comments (ours may be in a later batch).
+            self._lead_one_batch(score_many)
+
+    def _lead_one_batch(
+        self, score_many: Callable[[Sequence[Mapping[str, Any]]], Sequence[R]]
+    ) -> None:
+        batch: list[_Item[R]] = []
+        try:
+            with self._arrived:
+                if self.max_wait_s > 0:
+                    deadline = time.monotonic() + self.max_wait_s
+                    while len(self._waiting) < self.max_batch:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            break
+                        self._arrived.wait(remaining)
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
+            try:
+                results = score_many([i.comment for i in batch])
+                for entry, result in zip(batch, results, strict=True):
+                    entry.result = result
+            except Exception as error:  # every request of the batch sees the failure
+                for entry in batch:
+                    entry.error = error
+        finally:
+            with self._finished:
+                for entry in batch:
+                    entry.done = True
+                self._leader = False
+                self._finished.notify_all()
+
+    @staticmethod
+    def _outcome(item: _Item[R]) -> R:
+        if item.error is not None:
+            raise item.error
+        return item.result  # type: ignore[return-value]

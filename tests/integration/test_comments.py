@@ -1,0 +1,188 @@
+"""POST /v1/comments decides, stores and queues; GET /v1/comments/<id> reads it back."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+import requests
+
+from service import keys
+from service.schemas import CommentCreated, CommentView
+from tests.integration.gunicorn_support import GunicornServer
+
+EMAIL = "grace.hopper@navy.example"
+
+
+def test_approved_comment_is_stored_and_not_queued(
+    approving_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    response = approving_server.post_comment({"thread": "/news/1", "external_id": "c-1"})
+    assert response.status_code == 201
+    body = CommentCreated.model_validate(response.json())
+    assert body.status == "approved"
+    assert response.headers["Location"] == f"/v1/comments/{body.id}"
+    assert 0.0 <= body.scores.spam <= 1.0 and 0.0 <= body.scores.toxicity <= 1.0
+    record = redis_client.hgetall(keys.comment(body.id))
+    assert record["status"] == "approved"
+    assert record["thread"] == "/news/1"
+    assert record["model_version"] == body.model_version
+    assert redis_client.zscore(keys.queue_pending(), body.id) is None
+
+
+def test_pending_comment_is_in_the_queue_with_its_record(
+    holding_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    response = holding_server.post_comment({"email": EMAIL, "url": "https://hopper.example"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "pending"
+    reason = next(r for r in body["reasons"] if r["code"] == "spam_possible")
+    assert reason["message"] and reason["head"] == "spam" and isinstance(reason["spans"], list)
+    record = redis_client.hgetall(keys.comment(body["id"]))
+    assert record["status"] == "pending"
+    assert record["email"] == EMAIL  # kept for moderators and labels
+    assert record["text"] == "Thanks, a clear article."
+    assert record["url"] == "https://hopper.example"
+    assert float(record["spam"]) == body["scores"]["spam"]
+    assert json.loads(record["reasons"]) == body["reasons"]
+    score = redis_client.zscore(keys.queue_pending(), body["id"])
+    assert score == float(record["created_at"])
+
+
+def test_rejected_comment_says_why(
+    rejecting_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    response = rejecting_server.post_comment()
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "rejected"
+    assert [r["code"] for r in body["reasons"]] == ["spam_likely"]
+    assert redis_client.zscore(keys.queue_pending(), body["id"]) is None
+
+
+def test_honeypot_rejects(approving_server: GunicornServer) -> None:
+    response = approving_server.post_comment({"website_confirm": "http://bot.example"})
+    assert response.json()["status"] == "rejected"
+    assert response.json()["reasons"][0]["code"] == "honeypot"
+
+
+def test_honeypot_in_a_form_rejects(approving_server: GunicornServer) -> None:
+    form = {"name": "Bot", "email": "bot@example.org", "text": "Nice", "website_confirm": "x"}
+    response = requests.post(approving_server.url("/v1/comments"), data=form, timeout=10)
+    assert response.status_code == 201
+    assert response.json()["status"] == "rejected"
+
+
+def test_two_links_hold_for_review(
+    approving_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    text = "See https://a.example and www.b.example for more."
+    response = approving_server.post_comment({"text": text})
+    body = response.json()
+    assert body["status"] == "pending"
+    assert body["reasons"][0]["code"] == "too_many_links"
+    assert redis_client.zscore(keys.queue_pending(), body["id"]) is not None
+
+
+def test_shadow_mode_approves_and_records_the_verdict(
+    shadow_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    response = shadow_server.post_comment()
+    body = response.json()
+    assert body["status"] == "approved"
+    assert body["shadow_status"] == "pending"
+    assert "shadow_mode" in [r["code"] for r in body["reasons"]]
+    record = redis_client.hgetall(keys.comment(body["id"]))
+    assert (record["status"], record["verdict"], record["mode"]) == (
+        "approved",
+        "pending",
+        "shadow",
+    )
+    assert redis_client.zscore(keys.queue_pending(), body["id"]) is None
+
+
+def test_get_by_id_gives_the_current_status(
+    holding_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    created = holding_server.post_comment({"email": EMAIL, "thread": "/t", "external_id": "e9"})
+    location = created.headers["Location"]
+    first = requests.get(holding_server.url(location), timeout=10)
+    assert first.status_code == 200
+    view = CommentView.model_validate(first.json())
+    assert (view.status, view.thread, view.external_id) == ("pending", "/t", "e9")
+    # A moderator's decision (written by the queue) is what the site reads next.
+    redis_client.hset(
+        keys.comment(view.id), mapping={"status": "approved", "decided_at": "1764277200.5"}
+    )
+    second = requests.get(holding_server.url(location), timeout=10).json()
+    assert second["status"] == "approved"
+    assert second["decided_at"] == "2025-11-27T21:00:00.500Z"
+
+
+def test_unknown_id_is_404(approving_server: GunicornServer) -> None:
+    for unknown in ("01jzzzzzzzzzzzzzzzzzzzzzzz", "nope", "../../etc"):
+        response = requests.get(approving_server.url(f"/v1/comments/{unknown}"), timeout=10)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_retried_post_returns_the_stored_comment(
+    approving_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    body = {"thread": "/news/2", "external_id": "wp-77"}
+    first = approving_server.post_comment(body)
+    again = approving_server.post_comment(body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert len(redis_client.keys(keys.comment("*"))) == 2  # the comment and its ext-id key
+
+
+def test_email_is_in_no_response_and_no_log(
+    holding_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    created = holding_server.post_comment({"email": EMAIL})
+    fetched = requests.get(holding_server.url(created.headers["Location"]), timeout=10)
+    invalid = holding_server.post_comment({"email": EMAIL, "url": "ftp://x"})
+    assert invalid.status_code == 422
+    for response in (created, fetched, invalid):
+        assert EMAIL not in response.text
+        assert "grace.hopper" not in response.text
+    log = holding_server.log_text()
+    assert created.json()["id"] in log  # the request was logged...
+    assert "grace.hopper" not in log  # ...without the address
+
+
+def test_request_id_is_echoed_and_logged(approving_server: GunicornServer) -> None:
+    response = approving_server.post_comment(headers={"X-Request-ID": "req-abc.123"})
+    assert response.headers["X-Request-ID"] == "req-abc.123"
+    lines = [json.loads(line) for line in approving_server.log_text().splitlines() if "{" in line]
+    assert any(line.get("request_id") == "req-abc.123" for line in lines)
+    generated = approving_server.post_comment().headers["X-Request-ID"]
+    assert len(generated) == 32
+
+
+def test_client_details_come_from_the_request_when_not_relayed(
+    approving_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    relayed = approving_server.post_comment({"ip": "203.0.113.9", "user_agent": "Relayed/1"})
+    direct = approving_server.post_comment(
+        headers={"User-Agent": "Browser/2", "Referer": "https://blog.example/post"}
+    )
+    first = redis_client.hgetall(keys.comment(relayed.json()["id"]))
+    second = redis_client.hgetall(keys.comment(direct.json()["id"]))
+    assert (first["ip"], first["user_agent"]) == ("203.0.113.9", "Relayed/1")
+    assert (second["ip"], second["user_agent"]) == ("127.0.0.1", "Browser/2")
+    assert second["referrer"] == "https://blog.example/post"
+
+
+def test_score_stores_nothing(approving_server: GunicornServer, redis_client: redis.Redis) -> None:
+    body = {"comments": [{"text": "Great post"}, {"text": "Visit my site", "name": "Spammy"}]}
+    response = requests.post(approving_server.url("/v1/score"), json=body, timeout=10)
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert len(items) == 2
+    assert all(0.0 <= item["scores"]["spam"] <= 1.0 for item in items)
+    assert response.json()["next"] is None
+    assert redis_client.dbsize() == 0

@@ -1,0 +1,76 @@
+"""Redis stops: storing answers 503 with Retry-After, /readyz 503, nothing 500; then recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from service.redis_server import RedisServer
+from tests.integration.gunicorn_support import GunicornServer
+
+
+@pytest.fixture
+def served(own_redis: RedisServer, tmp_path: Path) -> Iterator[GunicornServer]:
+    server = GunicornServer(tmp_path / "gunicorn", own_redis.url, workers=2)
+    server.start()
+    yield server
+    server.stop()
+
+
+def assert_unavailable(response: requests.Response) -> None:
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.json()["error"]["code"] == "unavailable"
+    assert "Traceback" not in response.text
+
+
+def test_redis_down_gives_503_then_service_returns_by_itself(
+    served: GunicornServer, own_redis: RedisServer
+) -> None:
+    before = served.post_comment()
+    assert before.status_code == 201
+    location = before.headers["Location"]
+
+    own_redis.kill()
+    for _ in range(3):  # every worker, every pooled connection
+        assert_unavailable(served.post_comment())
+        assert_unavailable(requests.get(served.url(location), timeout=10))
+        assert_unavailable(requests.get(served.url("/readyz"), timeout=10))
+    assert requests.get(served.url("/healthz"), timeout=10).status_code == 200
+    scored = requests.post(served.url("/v1/score"), json={"comments": [{"text": "hi"}]}, timeout=10)
+    assert scored.status_code == 200  # scoring needs no Redis
+
+    own_redis.start()  # same port, same append-only file
+    for _ in range(4):
+        assert requests.get(served.url("/readyz"), timeout=10).status_code == 200
+        after = served.post_comment()
+        assert after.status_code == 201
+    # What the client was told is stored survived the crash.
+    assert requests.get(served.url(location), timeout=10).status_code == 200
+    assert '"status": 500' not in served.log_text()
+
+
+def test_unexpected_error_is_a_json_500_without_traceback(tmp_path: Path) -> None:
+    from service.app import create_app
+    from service.model_holder import ModelHolder
+    from service.settings import Settings
+    from tests.fake_model import FakeModel
+
+    class BrokenModel(FakeModel):
+        def score(self, comments):  # type: ignore[no-untyped-def]
+            raise ZeroDivisionError("boom")
+
+    app = create_app(
+        Settings(redis_url="redis://127.0.0.1:1/0"),
+        models=ModelHolder(BrokenModel()),  # type: ignore[arg-type]
+    )
+    response = app.test_client().post(
+        "/v1/comments", json={"name": "A", "email": "a@example.org", "text": "hi"}
+    )
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    assert "boom" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
