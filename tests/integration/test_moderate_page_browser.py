@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("MODQ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 TOKEN = "alice-browser-token-0123"
+SPAMMY = "Buy cheap viagra and casino chips now, best deal, click http://pills.example"
 XSS = '<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2</script>'
 CHROMIUM_ARGS = [
     "--headless",
@@ -111,17 +112,28 @@ def sign_in(page: Any) -> None:
     page.wait_for_selector(".stats")
 
 
+def queue_item(server: GunicornServer, comment_id: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    response = requests.get(server.url(f"/v1/queue/{comment_id}"), headers=headers, timeout=5)
+    assert response.status_code == 200
+    item: dict[str, Any] = response.json()
+    return item
+
+
 def status_of(server: GunicornServer, comment_id: str) -> str:
     return str(requests.get(server.url(f"/v1/comments/{comment_id}"), timeout=5).json()["status"])
 
 
 def test_approve_with_the_keyboard(page: Any, server: GunicornServer) -> None:
-    first = post_comment(server, "Great casino deal, friend")
+    first = post_comment(server, SPAMMY)
     second = post_comment(server, "A thoughtful reply")
     sign_in(page)
     card = page.locator(f"#c-{first}")
-    assert "Great casino deal, friend" in card.inner_text()
-    assert card.locator("mark").first.inner_text() in ("casino", "deal")
+    assert card.locator(".text").inner_text() == SPAMMY
+    # The page highlights exactly the spans the model's explanation gave.
+    spans = queue_item(server, first)["spans"]
+    assert spans, "the model explained nothing for an obvious spam comment"
+    assert card.locator(".text mark").all_inner_texts() == [span["text"] for span in spans]
     assert page.locator('[data-stat="depth"]').inner_text() == "2"
     page.keyboard.press("a")  # the first comment has the focus
     page.wait_for_selector(f"#c-{first}", state="detached")
@@ -170,9 +182,7 @@ def test_markup_in_a_comment_is_shown_as_text_and_never_runs(
     assert page.evaluate("window.__pwned") is None
     assert dialogs == []
     ARTIFACTS.mkdir(exist_ok=True)
-    post_comment(
-        server, "Visit https://xn--pypal-4ve.com now for a casino deal", url="http://pat.example"
-    )
+    post_comment(server, SPAMMY, url="http://xn--pypal-4ve.com/", thread="/news/42")
     page.reload()
     page.wait_for_selector(".comment")
     page.screenshot(path=str(ARTIFACTS / "moderate-page.png"), full_page=True)
