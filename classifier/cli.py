@@ -41,7 +41,7 @@ def cli() -> None:
 @click.option("--seed", type=int, default=None, help="Split seed (default: fixed).")
 def train(data: tuple[Path, ...], out: Path | None, no_promote: bool, seed: int | None) -> None:
     """Train a new model on labeled CSVs and mark it current."""
-    from classifier.registry import mark_current
+    from classifier.promotion import promote
     from classifier.train import DEFAULT_SEED
     from classifier.train import train as run_training
 
@@ -64,7 +64,7 @@ def train(data: tuple[Path, ...], out: Path | None, no_promote: bool, seed: int 
     if no_promote:
         click.echo(f"trained {model.version} in {model.directory} (not promoted)")
     else:
-        mark_current(model.version, target)
+        promote(model.version, target)
         click.echo(f"trained {model.version} in {model.directory}, marked current")
 
 

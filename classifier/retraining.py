@@ -1,0 +1,249 @@
+"""Retraining with moderator labels: fit a candidate, then gate it against the current model.
+
+Moderator labels are rows in the labeled data format with ``source`` =
+``moderator``. They join the base data as one more dataset (and one more
+toxicity domain), split by the same seeded hash of each row as the base data,
+so a label keeps its side as more labels arrive: the ``test`` share (15 %) is
+a fixed held-out set of the site's own comments.
+
+``label_weight`` sets the moderator labels' total weight relative to one
+public dataset (spam) or domain (toxicity), where each of those already has
+the same total whatever its size; 1 treats the site like one more source.
+
+The gate measures candidate and current model on the same held-out rows (the
+base test split plus the moderator test share) and compares ROC-AUC per head
+and per set:
+
+- refused if the candidate is worse than the current model by more than
+  ``margin`` on any set with at least ``GATE_MIN_PER_CLASS`` rows of each class
+  (smaller sets are too noisy to veto on their own);
+- refused unless it is better overall: the mean ROC-AUC change over the sets
+  with at least ``OVERALL_MIN_PER_CLASS`` rows of each class must be above 0,
+  where the moderator sets (the site's own comments) count as much as all the
+  public sets together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from classifier.data import DataFile, LabeledComment, dedupe
+from classifier.model import Model
+from classifier.train import DEFAULT_SEED, Recipe, Splits, fit_model, heldout_metrics, split_dataset
+
+MODERATOR = "moderator"
+# Measured by experiments/adaptation.py (see README, "Learning from your moderators").
+DEFAULT_LABEL_WEIGHT = 4.0
+GATE_MIN_PER_CLASS = 20
+OVERALL_MIN_PER_CLASS = 5
+AGGREGATES = frozenset({"all", "all_spam_labeled", "conversation"})
+
+Progress = Callable[[str], None]
+
+
+def moderator_rows(records: Iterable[Mapping[str, str]]) -> list[LabeledComment]:
+    """Moderator labels (labeled-format dicts) as rows; the last label of a text wins."""
+    by_text: dict[str, LabeledComment] = {}
+    for number, record in enumerate(records, start=1):
+        text = record.get("text") or ""
+        spam, toxic = _label(record.get("spam")), _label(record.get("toxic"))
+        if not text.strip() or (spam is None and toxic is None):
+            continue
+        by_text[text.strip()] = LabeledComment(
+            text=text,
+            spam=spam,
+            toxic=toxic,
+            name=record.get("name") or "",
+            email=record.get("email") or "",
+            url=record.get("url") or "",
+            id=record.get("id") or f"{MODERATOR}-{number}",
+            source=MODERATOR,
+            file="redis",
+        )
+    return list(by_text.values())
+
+
+def merge_rows(
+    base: Sequence[LabeledComment], labels: Sequence[LabeledComment]
+) -> list[LabeledComment]:
+    """Base rows (deduplicated) plus moderator rows; on the same text the moderator wins."""
+    decided = {row.text.strip() for row in labels}
+    kept = [row for row in dedupe(base) if row.text.strip() not in decided]
+    return kept + list(labels)
+
+
+def labels_file(labels: Sequence[LabeledComment], where: str) -> DataFile:
+    """A card entry for the moderator labels: like a data file, hashed over their content."""
+    digest = hashlib.sha256()
+    for row in labels:
+        digest.update(f"{row.id}\t{row.spam}\t{row.toxic}\t{row.text}\n".encode())
+    return DataFile(where, digest.hexdigest(), len(labels))
+
+
+def fit_candidate(
+    base: Sequence[LabeledComment],
+    base_files: Sequence[DataFile],
+    labels: Sequence[LabeledComment],
+    *,
+    label_weight: float = DEFAULT_LABEL_WEIGHT,
+    labels_source: str = "redis",
+    seed: int = DEFAULT_SEED,
+    recipe: Recipe | None = None,
+    progress: Progress | None = None,
+) -> tuple[Model, Splits]:
+    """Fit a candidate on base rows plus moderator labels; return it and its splits."""
+    rows = merge_rows(base, labels)
+    splits = split_dataset(rows, seed=seed)
+    weights = {**(recipe or Recipe()).group_weights, MODERATOR: label_weight}
+    recipe = replace(recipe or Recipe(), group_weights=weights)
+    model = fit_model(splits.train, splits.val, recipe=recipe, progress=progress)
+    per_split = {
+        name: sum(row.source == MODERATOR for row in part)
+        for name, part in (("train", splits.train), ("val", splits.val), ("test", splits.test))
+    }
+    files = [*base_files, labels_file(labels, labels_source)]
+    model.card.update(
+        {
+            "seed": seed,
+            "data": [asdict(f) | {"dataset": _dataset_of(f, labels_source)} for f in files],
+            "splits": splits.counts(),
+            "metrics": {"test": heldout_metrics(model, splits.test)},
+            # Learned from: train (fit) and val (calibration, thresholds); test is held out.
+            "moderator_labels": per_split["train"] + per_split["val"],
+            "moderator_label_split": per_split,
+            "label_weight": label_weight,
+        }
+    )
+    return model, splits
+
+
+def _dataset_of(info: DataFile, labels_source: str) -> str:
+    if info.path == labels_source:
+        return MODERATOR
+    parts = info.path.replace("\\", "/").split("/")
+    return parts[-2] if parts[-1] == "data.csv" and len(parts) > 1 else parts[-1].rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class SetComparison:
+    """ROC-AUC of both models on one head's held-out set."""
+
+    head: str
+    name: str
+    rows: int
+    positives: int
+    current: float
+    candidate: float
+
+    @property
+    def delta(self) -> float:
+        """Candidate minus current."""
+        return self.candidate - self.current
+
+    @property
+    def smaller_class(self) -> int:
+        """Rows of the rarer class."""
+        return min(self.positives, self.rows - self.positives)
+
+    @property
+    def moderator(self) -> bool:
+        """Whether this set is the site's own held-out labels."""
+        return self.name == MODERATOR
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Whether the candidate replaces the current model, and why."""
+
+    promote: bool
+    reason: str
+    overall: float
+    sets: list[SetComparison] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for the candidate's card."""
+        return {
+            "promote": self.promote,
+            "reason": self.reason,
+            "overall_delta": round(self.overall, 4),
+            "sets": [asdict(s) | {"delta": round(s.delta, 4)} for s in self.sets],
+        }
+
+    def table(self) -> list[str]:
+        """One line per compared set, for the retrain log."""
+        lines = [f"{'set':<40} {'rows':>6} {'pos':>5} {'current':>8} {'candidate':>9}"]
+        for s in self.sets:
+            lines.append(
+                f"{s.head + '/' + s.name:<40} {s.rows:>6} {s.positives:>5} "
+                f"{s.current:>8.4f} {s.candidate:>9.4f}"
+            )
+        return lines
+
+
+def compare_models(
+    candidate: Model, current: Model, test_rows: Sequence[LabeledComment]
+) -> list[SetComparison]:
+    """ROC-AUC of both models per head and per dataset of the held-out rows."""
+    ours = heldout_metrics(candidate, test_rows)
+    theirs = heldout_metrics(current, test_rows)
+    sets = []
+    for head, per_set in ours.items():
+        for name, values in per_set.items():
+            before = theirs.get(head, {}).get(name, {})
+            if name in AGGREGATES or "roc_auc" not in values or "roc_auc" not in before:
+                continue
+            sets.append(
+                SetComparison(
+                    head=head,
+                    name=name,
+                    rows=int(values["rows"]),
+                    positives=int(values["positives"]),
+                    current=float(before["roc_auc"]),
+                    candidate=float(values["roc_auc"]),
+                )
+            )
+    return sets
+
+
+def decide(sets: Sequence[SetComparison], margin: float) -> GateResult:
+    """The gate's rule (module docstring) applied to per-set comparisons."""
+    worse = [s for s in sets if s.smaller_class >= GATE_MIN_PER_CLASS and s.delta < -margin]
+    counted = [s for s in sets if s.smaller_class >= OVERALL_MIN_PER_CLASS]
+    public = [s.delta for s in counted if not s.moderator]
+    own = [s.delta for s in counted if s.moderator]
+    parts = [sum(d) / len(d) for d in (public, own) if d]
+    overall = sum(parts) / len(parts) if parts else 0.0
+    if worse:
+        s = min(worse, key=lambda s: s.delta)
+        reason = (
+            f"candidate is worse on {s.head}/{s.name}: ROC-AUC {s.candidate:.4f} vs "
+            f"{s.current:.4f} ({s.delta:+.4f}, allowed -{margin:g})"
+        )
+        if len(worse) > 1:
+            reason += f" and on {len(worse) - 1} more set(s)"
+        return GateResult(False, reason, overall, list(sets))
+    if not parts:
+        return GateResult(False, "no held-out set is large enough to compare", 0.0, list(sets))
+    if overall <= 0:
+        reason = f"candidate is not better overall (mean ROC-AUC change {overall:+.4f})"
+        return GateResult(False, reason, overall, list(sets))
+    best_own = [s for s in counted if s.moderator]
+    detail = f"mean ROC-AUC change {overall:+.4f}"
+    for s in best_own:
+        detail += f"; {s.head} on moderator labels {s.current:.3f} -> {s.candidate:.3f}"
+    return GateResult(True, detail, overall, list(sets))
+
+
+def gate(
+    candidate: Model, current: Model, test_rows: Sequence[LabeledComment], margin: float
+) -> GateResult:
+    """Compare candidate and current on the same held-out rows and apply the rule."""
+    return decide(compare_models(candidate, current, test_rows), margin)
+
+
+def _label(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value in ("0", "1") else None

@@ -1,0 +1,118 @@
+"""``modq retrain`` and ``modq train --with-labels``: learn from the moderators' decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import redis
+
+from classifier.cli import DEFAULT_DATA
+from service.embedded import redis_client_for_cli
+from service.retrain import retrain
+from service.settings import Settings, SettingsError
+
+data_option = click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Base labeled CSV or folder of them (repeatable). Default: ../shared/datasets.",
+)
+
+
+@click.command("retrain")
+@data_option
+@click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The model registry (default: MODQ_MODELS_DIR, else $MODQ_DATA_DIR/models).",
+)
+@click.option(
+    "--label-weight",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Moderator labels' weight relative to one public source (default: MODQ_LABEL_WEIGHT).",
+)
+@click.pass_context
+def retrain_command(
+    ctx: click.Context, data: tuple[Path, ...], models_dir: Path | None, label_weight: float | None
+) -> None:
+    """Train on the base data plus every moderator label; promote only if not worse.
+
+    The last line is `promoted <version>: …` or `kept <version>: <why>`.
+    """
+    run_retrain(ctx, data, models_dir=models_dir, label_weight=label_weight)
+
+
+def run_retrain(
+    ctx: click.Context,
+    data: tuple[Path, ...],
+    *,
+    models_dir: Path | None = None,
+    label_weight: float | None = None,
+) -> None:
+    """Shared by `modq retrain` and `modq train --with-labels`."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    changes: dict[str, Any] = {}
+    if models_dir is not None:
+        changes["models_dir"] = models_dir
+    if label_weight is not None:
+        changes["label_weight"] = label_weight
+    settings = settings.with_overrides(**changes)
+    paths = list(data) or [DEFAULT_DATA]
+    if not data and not DEFAULT_DATA.is_dir():
+        raise click.UsageError(f"no base data: pass --data PATH ({DEFAULT_DATA} does not exist)")
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    given = (ctx.obj or {}).get("redis") if isinstance(ctx.obj, dict) else None
+    try:
+        if given is not None:
+            outcome = retrain(settings, given, paths, progress=say)
+        else:
+            with redis_client_for_cli(settings) as client:
+                outcome = retrain(settings, client, paths, progress=say)
+    except redis.RedisError as error:
+        raise click.ClickException(f"Redis is not reachable: {error}") from None
+    click.echo(outcome.line)
+
+
+def _train_with_labels(original: click.Command) -> click.Command:
+    """The core's `train` command plus `--with-labels` (which runs the retrain instead)."""
+    with_labels = click.Option(
+        ["--with-labels"],
+        is_flag=True,
+        help="Also learn from every moderator label in Redis, and promote only if the "
+        "candidate beats the current model (same as `modq retrain`).",
+    )
+
+    @click.pass_context
+    def callback(ctx: click.Context, with_labels: bool, **kwargs: Any) -> Any:
+        if with_labels:
+            if kwargs.get("no_promote"):
+                raise click.UsageError("--with-labels decides promotion itself; drop --no-promote")
+            return run_retrain(ctx, tuple(kwargs.get("data") or ()), models_dir=kwargs.get("out"))
+        return ctx.invoke(original, **kwargs)
+
+    return click.Command(
+        name=original.name,
+        callback=callback,
+        params=[*original.params, with_labels],
+        help=original.help,
+        short_help=original.short_help,
+    )
+
+
+def register(cli: click.Group) -> None:
+    """Add `retrain`, and `--with-labels` to the classifier's `train` command."""
+    cli.add_command(retrain_command)
+    original = cli.commands.get("train")
+    if original is not None:
+        cli.add_command(_train_with_labels(original))

@@ -1,0 +1,125 @@
+"""Retrain from moderator decisions made through the API: promote better, keep worse."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from classifier import load_model
+from classifier.promotion import promote
+from classifier.registry import current_version
+from classifier.train import train
+from service.app import create_app
+from service.commands.retrain import retrain_command
+from service.model_holder import ModelHolder
+from service.redis_server import RedisServer
+from service.retrain import retrain
+from service.settings import Settings
+from tests.integration.retrain_support import (
+    base_like_comments,
+    decide_through_api,
+    site_comments,
+    write_base_csv,
+)
+
+TOKEN = "alice-token-0123456789"
+HOLD_ALL = {
+    "MODQ_SPAM_REVIEW": "0",
+    "MODQ_SPAM_REJECT": "1",
+    "MODQ_TOXICITY_REVIEW": "1",
+    "MODQ_TOXICITY_REJECT": "1",
+}
+
+
+@pytest.fixture
+def base_csv(tmp_path: Path) -> Path:
+    return write_base_csv(tmp_path / "data" / "base.csv")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis_server: RedisServer) -> Settings:
+    return Settings.from_env(
+        {
+            "MODQ_REDIS_URL": redis_server.url,
+            "MODQ_DATA_DIR": str(tmp_path / "var"),
+            "MODQ_MODERATOR_TOKENS": f"alice:{TOKEN}",
+            "MODQ_LABEL_WEIGHT": "4",
+            **HOLD_ALL,
+        }
+    )
+
+
+@pytest.fixture
+def base_version(settings: Settings, base_csv: Path) -> str:
+    """A model trained on the base set alone, promoted: the current model."""
+    model = train([base_csv], settings.resolved_models_dir)
+    promote(model.version, settings.resolved_models_dir)
+    return model.version
+
+
+@pytest.fixture
+def client(
+    settings: Settings, base_version: str, redis_client: redis.Redis
+) -> Iterator[FlaskClient]:
+    model = load_model(settings.resolved_models_dir / base_version)
+    app = create_app(settings, models=ModelHolder(model), redis_client=redis_client)
+    with app.test_client() as test_client:
+        yield test_client
+
+
+def test_labels_from_the_queue_make_a_better_model_that_is_promoted(
+    client: FlaskClient,
+    settings: Settings,
+    base_csv: Path,
+    base_version: str,
+    redis_client: redis.Redis,
+) -> None:
+    decided = decide_through_api(client, TOKEN, site_comments(160))
+
+    outcome = retrain(settings, redis_client, [base_csv])
+
+    assert outcome.line.startswith(f"promoted {outcome.candidate.version}: "), "\n".join(
+        [outcome.line, *outcome.result.table()]
+    )
+    assert current_version(settings.resolved_models_dir) == outcome.candidate.version
+    card_path = settings.resolved_models_dir / outcome.candidate.version / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    split = card["moderator_label_split"]
+    assert sum(split.values()) == decided
+    assert card["moderator_labels"] == split["train"] + split["val"] > 0
+    assert card["gate"]["compared_with"] == base_version
+    # The site's held-out labels are what made the difference.
+    own = [s for s in card["gate"]["sets"] if s["name"] == "moderator"]
+    assert own and all(s["candidate"] > s["current"] for s in own)
+
+
+def test_a_candidate_made_worse_on_purpose_is_kept_out_with_the_reason(
+    client: FlaskClient,
+    settings: Settings,
+    base_csv: Path,
+    base_version: str,
+    redis_client: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    # The moderator approves every insult and rejects every civil comment.
+    decide_through_api(client, TOKEN, base_like_comments(160), flip=True)
+
+    result = CliRunner().invoke(
+        retrain_command,
+        ["--data", str(base_csv), "--models-dir", str(settings.resolved_models_dir)],
+        obj={"redis": redis_client},
+        env={"MODQ_DATA_DIR": str(tmp_path / "var"), "MODQ_LABEL_WEIGHT": "4"},
+    )
+
+    assert result.exit_code == 0, result.output
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"kept {base_version}: candidate is worse on toxicity/fx_tox"), (
+        result.stderr
+    )
+    assert current_version(settings.resolved_models_dir) == base_version
