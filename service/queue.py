@@ -171,18 +171,24 @@ class ReviewQueue:
     def claim(
         self, moderator: str, limit: int, sort: Sort = Sort.OLDEST, thread: str | None = None
     ) -> Claim:
-        """Lease up to ``limit`` comments to ``moderator`` (own live leases first, renewed)."""
+        """Lease up to ``limit`` comments to ``moderator`` (own live leases first, renewed).
+
+        Every lease the moderator holds is renewed; ``limit=0`` only renews.
+        """
         now = self.clock()
         expires = now + self.lease_seconds
         by_age = sort is Sort.OLDEST and thread is None
-        ordered = [] if by_age else [cid for _, cid in self._ordered(sort, thread)]
+        ordered = [] if by_age or limit <= 0 else [cid for _, cid in self._ordered(sort, thread)]
         claimed: list[str] = []
+        candidates: list[str]
         for _ in range(CLAIM_ATTEMPTS):
             # At most ZCARD(leases) candidates are leased already, so this many suffice,
             # unless a concurrent claim leased some since: then the loop asks again.
             want = limit + int(self.redis.zcard(self._leases))  # type: ignore[arg-type]
-            if by_age:
-                candidates: list[str] = self.redis.zrange(self._pending, 0, want - 1)  # type: ignore[assignment]
+            if limit <= 0:  # only renew what is held
+                candidates, exhausted = [], True
+            elif by_age:
+                candidates = self.redis.zrange(self._pending, 0, want - 1)  # type: ignore[assignment]
                 exhausted = len(candidates) < want
             else:
                 candidates, exhausted = ordered[:want], len(ordered) <= want

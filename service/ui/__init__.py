@@ -20,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -35,7 +36,7 @@ from service.auth import (
 )
 from service.errors import APIError, ForbiddenError
 from service.queue import Decision, RejectReason, Sort
-from service.queue_items import is_web_link, link_target
+from service.queue_items import format_time, is_web_link, link_target
 from service.queue_stats import read_stats
 from service.ui.view import BATCH_SIZE, age_text, page_queue
 
@@ -103,6 +104,10 @@ def page() -> ResponseReturnValue:
         return render_template("moderate/login.html", csrf=csrf_token(), error=None)
     args = _view_args()
     queue = page_queue()
+    # Another order or thread means another batch: give back the one claimed for the old view.
+    if session.get("view") != args:
+        queue.release_all(moderator)
+        session["view"] = args
     claim = queue.claim(moderator, BATCH_SIZE, Sort(args["sort"]), args.get("thread"))
     return render_template(
         "moderate/queue.html",
@@ -110,10 +115,25 @@ def page() -> ResponseReturnValue:
         csrf=csrf_token(),
         claim=claim,
         now=queue.clock(),
+        renew_ms=max(5, min(60, queue.lease_seconds // 3)) * 1000,
         stats=read_stats(queue),
         view=args,
         sorts=[s.value for s in Sort],
         messages=get_flashed_messages(with_categories=True),
+    )
+
+
+@bp.post("/moderate/renew")
+def renew() -> ResponseReturnValue:
+    """Keep the batch of a moderator who is still at work (the page's script calls this)."""
+    check_csrf()
+    moderator = session_moderator()
+    if moderator is None:
+        return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
+    queue = page_queue()
+    claim = queue.claim(moderator, 0)  # limit 0: renews every lease held, takes nothing new
+    return jsonify(
+        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": read_stats(queue)}
     )
 
 

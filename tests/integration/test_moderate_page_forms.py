@@ -160,3 +160,29 @@ def test_changed_token_ends_the_session(redis_client: redis.Redis) -> None:
     other = rotated.test_client()
     other.set_cookie("modq_session", cookie.value)
     assert "Moderator token" in other.get("/moderate").get_data(as_text=True)
+
+
+def test_renew_keeps_the_batch_and_needs_the_csrf_header(
+    browser: FlaskClient, post_comment: Callable[..., str], redis_client: redis.Redis
+) -> None:
+    cid = post_comment("A deal")
+    csrf = sign_in(browser)
+    before = redis_client.zscore(keys.queue_leases(), cid)
+    assert browser.post("/moderate/renew").status_code == 403
+    response = browser.post("/moderate/renew", headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 200
+    assert response.json["stats"]["leased"] == 1
+    after = redis_client.zscore(keys.queue_leases(), cid)
+    assert before is not None and after is not None and after >= before
+
+
+def test_another_thread_view_gives_the_old_batch_back(
+    browser: FlaskClient, post_comment: Callable[..., str], redis_client: redis.Redis
+) -> None:
+    a = post_comment("On thread a", thread="/a")
+    b = post_comment("On thread b", thread="/b")
+    sign_in(browser)  # the unfiltered view claims both
+    assert redis_client.zcard(keys.queue_leases()) == 2
+    html = browser.get("/moderate?thread=/b").get_data(as_text=True)
+    assert f'id="c-{b}"' in html and f'id="c-{a}"' not in html
+    assert redis_client.zrange(keys.queue_leases(), 0, -1) == [b]

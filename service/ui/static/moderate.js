@@ -75,7 +75,33 @@
     focusCard(current);
   }
 
+  // Keep the batch while the moderator is at work; an idle tab lets its leases run out,
+  // so a page left open overnight does not hide comments from everyone else.
+  let lastActivity = Date.now();
+  ["keydown", "click", "scroll"].forEach((name) =>
+    document.addEventListener(name, () => { lastActivity = Date.now(); }, { passive: true }));
+
+  async function renew() {
+    const every = Number(form.dataset.renewMs);
+    if (Date.now() - lastActivity > every * 3) return;
+    try {
+      const response = await fetch(form.dataset.renewUrl, {
+        method: "POST",
+        headers: { Accept: "application/json", "X-CSRF-Token": form.elements.csrf_token.value },
+        credentials: "same-origin",
+      });
+      if (response.ok) {
+        const answer = await response.json();
+        const who = document.querySelector(".who");
+        showStats(answer.stats, who ? who.textContent : "");
+      }
+    } catch (err) {
+      // offline for a moment: the next tick tries again
+    }
+  }
+
   if (form) {
+    window.setInterval(renew, Number(form.dataset.renewMs) || 60000);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       submitDecision(event.submitter);

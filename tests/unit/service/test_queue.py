@@ -317,3 +317,14 @@ def test_stats(queue: ReviewQueue, redis_client: redis.Redis, clock: Clock) -> N
     assert stats["leased_by_moderator"] == {"alice": 2}
     assert stats["decided_per_hour"][0]["by_moderator"] == {"bob": 1}
     assert stats["decided_per_hour"][0]["total"] == 1
+
+
+def test_claim_with_limit_zero_only_renews(
+    queue: ReviewQueue, redis_client: redis.Redis, clock: Clock
+) -> None:
+    ids = _seed(redis_client, 3)
+    queue.claim("alice", 1)
+    clock.now += 50
+    assert queue.claim("alice", 0).items == []
+    assert redis_client.zscore(keys.queue_leases(), ids[0]) == clock.now + 60
+    assert redis_client.zcard(keys.queue_leases()) == 1
