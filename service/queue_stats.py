@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from service import keys
+from service.agreement import read_agreement
 from service.queue import ReviewQueue
 from service.queue_items import format_time
 
@@ -64,4 +65,5 @@ def read_stats(queue: ReviewQueue) -> dict[str, Any]:
             sorted(Counter(f.get("to", "") for f in last_hour).items())
         ),
         "decided_per_hour": per_hour,
+        "agreement": read_agreement(queue.redis, now, ns),
     }

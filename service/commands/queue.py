@@ -62,6 +62,9 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
     ]
     for name, count in stats["decided_last_hour_by_moderator"].items():
         lines.append((f"  by {name}", count))
+    for window, tally in stats["agreement"].items():
+        shown = "-" if tally["rate"] is None else f"{tally['rate']:.0%} of {tally['decisions']}"
+        lines.append((f"model agreed, {window.replace('_', ' ')}", shown))
     width = max(len(name) for name, _ in lines)
     for name, value in lines:
         click.echo(f"{name:<{width}}  {value}")

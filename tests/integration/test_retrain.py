@@ -81,6 +81,8 @@ def test_labels_from_the_queue_make_a_better_model_that_is_promoted(
     redis_client: redis.Redis,
 ) -> None:
     decided = decide_through_api(client, TOKEN, site_comments(160))
+    stats = client.get("/v1/queue/stats", headers={"Authorization": f"Bearer {TOKEN}"}).get_json()
+    assert stats["agreement"]["last_day"]["decisions"] == decided
 
     outcome = retrain(settings, redis_client, [base_csv])
 
