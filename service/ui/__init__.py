@@ -82,7 +82,7 @@ def _headers(response: Response) -> Response:
 
 @bp.errorhandler(ForbiddenError)
 def _forbidden(error: ForbiddenError) -> tuple[str, int]:
-    return render_template("moderate/error.html", message=error.message), 403
+    return render_template("moderate_error.html", message=error.message), 403
 
 
 def _view_args() -> dict[str, Any]:
@@ -101,7 +101,7 @@ def page() -> ResponseReturnValue:
     """The sign-in form, or the moderator's claimed batch with stats."""
     moderator = session_moderator()
     if moderator is None:
-        return render_template("moderate/login.html", csrf=csrf_token(), error=None)
+        return render_template("moderate_login.html", csrf=csrf_token(), error=None)
     args = _view_args()
     queue = page_queue()
     # Another order or thread means another batch: give back the one claimed for the old view.
@@ -110,7 +110,7 @@ def page() -> ResponseReturnValue:
         session["view"] = args
     claim = queue.claim(moderator, BATCH_SIZE, Sort(args["sort"]), args.get("thread"))
     return render_template(
-        "moderate/queue.html",
+        "moderate_queue.html",
         moderator=moderator,
         csrf=csrf_token(),
         claim=claim,
@@ -143,7 +143,7 @@ def login() -> ResponseReturnValue:
     check_csrf()
     if sign_in(request.form.get("token", "").strip()) is None:
         page_html = render_template(
-            "moderate/login.html", csrf=csrf_token(), error="That token is not valid."
+            "moderate_login.html", csrf=csrf_token(), error="That token is not valid."
         )
         return page_html, 401
     return redirect(url_for("moderate.page"), 303)
