@@ -114,5 +114,6 @@ def register(cli: click.Group) -> None:
     """Add `retrain`, and `--with-labels` to the classifier's `train` command."""
     cli.add_command(retrain_command)
     original = cli.commands.get("train")
-    if original is not None:
+    # The root group is a module-level object: build it twice, wrap `train` once.
+    if original is not None and not any(p.name == "with_labels" for p in original.params):
         cli.add_command(_train_with_labels(original))
