@@ -207,10 +207,16 @@ def run(out_dir: Path, model_path: str | None = None) -> dict[str, Any]:
             "python": platform.python_version(),
             "machine": platform.machine(),
             "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(),
+            # other processes compete for the cores: the 1-minute load average says how much
+            "load_avg_1m": round(os.getloadavg()[0], 2),
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
     }
-    print(f"model {model.version}: one comment of {len(SINGLE_COMMENT)} chars, batches of 1,000")
+    print(
+        f"model {model.version}: one comment of {len(SINGLE_COMMENT)} chars, batches of 1,000; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     for key in TARGETS:
         print(f"  {key:<14} {result[key]:>10}  {_verdict(key, float(result[key]))}")
     if peer_result:
