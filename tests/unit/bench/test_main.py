@@ -32,5 +32,5 @@ def test_invented_comments_are_varied_and_comment_sized() -> None:
     comments = bench_classifier.invented_comments(1000)
     texts = [c["text"] for c in comments]
     assert len(set(texts)) > 900
-    assert 60 <= sum(map(len, texts)) / len(texts) <= 400
+    assert 200 <= sum(map(len, texts)) / len(texts) <= 300
     assert 200 <= len(bench_classifier.SINGLE_COMMENT) <= 300
