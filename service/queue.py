@@ -17,8 +17,6 @@ process's clock: run app instances with synchronised clocks (NTP).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from service import keys
 from service.domain import CommentStatus
 from service.errors import ConflictError, NotFoundError, ValidationError
 from service.queue_items import SCORE_FIELDS, QueueItem, format_time
+from service.queue_order import Sort, decode_cursor, encode_cursor, sort_key
 
 # Sorts other than by age read this many of the oldest pending comments.
 MAX_SORT_SCAN = 20_000
@@ -52,25 +51,6 @@ class RejectReason(str, Enum):
     SPAM = "spam"
     TOXIC = "toxic"
     OTHER = "other"
-
-
-class Sort(str, Enum):
-    """Orders of the queue listing."""
-
-    OLDEST = "oldest"
-    NEWEST = "newest"
-    SCORE = "score"  # most likely bad first
-    UNCERTAIN = "uncertain"  # the model least sure first
-
-
-def badness(scores: dict[str, float]) -> float:
-    """How likely the comment is bad: its highest head score."""
-    return max(scores.values(), default=0.0)
-
-
-def uncertainty(scores: dict[str, float]) -> float:
-    """Distance of the least certain head from 0.5 (smaller: the model is less sure)."""
-    return min((abs(p - 0.5) for p in scores.values()), default=0.5)
 
 
 @cache
@@ -115,25 +95,6 @@ def _label_for(decision: Decision, reason: RejectReason | None) -> tuple[str, st
     if reason is RejectReason.TOXIC:
         return ("", "1")
     return None
-
-
-def _encode_cursor(sort: Sort, key: float, comment_id: str) -> str:
-    raw = f"{sort.value}|{key!r}|{comment_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: Sort) -> tuple[float, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        sort_name, key, comment_id = raw.split("|")
-        if sort_name != sort.value:
-            raise ValueError
-        return float(key), comment_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationError(
-            "The cursor is not one this listing gave out (or belongs to another sort).",
-            fields={"cursor": "use the `next` value of the previous page with the same sort"},
-        ) from None
 
 
 @dataclass
@@ -305,13 +266,13 @@ class ReviewQueue:
         self.sweep()
         ordered = self._ordered(sort, thread)
         if cursor is not None:
-            after = _decode_cursor(cursor, sort)
+            after = decode_cursor(cursor, sort)
             ordered = [entry for entry in ordered if entry > after]
         page = ordered[:limit]
         leases = self._lease_map([cid for _, cid in page])
         items = self._items([cid for _, cid in page], leases)
         more = len(ordered) > limit
-        next_cursor = _encode_cursor(sort, *page[-1]) if more and page else None
+        next_cursor = encode_cursor(sort, *page[-1]) if more and page else None
         return QueuePage(items=items, next=next_cursor)
 
     def get(self, comment_id: str) -> QueueItem:
@@ -339,22 +300,11 @@ class ReviewQueue:
                 continue
             fields = {h: v for h, v in zip(SCORE_FIELDS, scores, strict=True) if v is not None}
             item = QueueItem.from_hash({**fields, "created_at": str(created)})
-            out.append((self._key(sort, item), cid))
+            out.append((sort_key(sort, item), cid))
         return sorted(out)
 
-    @staticmethod
-    def _key(sort: Sort, item: QueueItem) -> float:
-        created = item.created_at or 0.0
-        if sort is Sort.OLDEST:
-            return created
-        if sort is Sort.NEWEST:
-            return -created
-        if sort is Sort.SCORE:
-            return -badness(item.scores)
-        return uncertainty(item.scores)
-
     def _sort_keys(self, items: list[QueueItem], sort: Sort) -> list[tuple[float, str]]:
-        return sorted((self._key(sort, item), item.id) for item in items)
+        return sorted((sort_key(sort, item), item.id) for item in items)
 
     def _lease_map(self, ids: list[str]) -> dict[str, tuple[str, float]]:
         if not ids:

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.decision_log import FEED_MAX_LIMIT
 from service.domain import CommentStatus
-from service.queue import Decision, RejectReason, Sort
+from service.queue import Decision, RejectReason
+from service.queue_order import Sort
 from service.schemas import Reason
 
 CLAIM_MAX = 100

@@ -35,8 +35,9 @@ from service.auth import (
     sign_out,
 )
 from service.errors import APIError, ForbiddenError
-from service.queue import Decision, RejectReason, Sort
+from service.queue import Decision, RejectReason
 from service.queue_items import format_time, is_web_link, link_target
+from service.queue_order import Sort
 from service.queue_stats import read_stats
 from service.ui.view import BATCH_SIZE, age_text, page_queue
 

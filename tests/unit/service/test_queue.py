@@ -11,7 +11,8 @@ from service import keys
 from service.decision_log import read_audit, read_decisions, read_label_records, read_labels
 from service.domain import CommentStatus
 from service.errors import ConflictError, NotFoundError, ValidationError
-from service.queue import Decision, RejectReason, ReviewQueue, Sort
+from service.queue import Decision, RejectReason, ReviewQueue
+from service.queue_order import Sort
 from service.queue_stats import read_stats
 from tests.integration.queue_support import seed_comment
 

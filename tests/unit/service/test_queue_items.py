@@ -7,7 +7,6 @@ import json
 import pytest
 
 from service.auth import moderator_for_token
-from service.queue import badness, uncertainty
 from service.queue_items import (
     QueueItem,
     Segment,
@@ -17,6 +16,7 @@ from service.queue_items import (
     link_target,
     parse_time,
 )
+from service.queue_order import badness, uncertainty
 
 
 def item(text: str, reasons: list[dict[str, object]]) -> QueueItem:
