@@ -44,7 +44,13 @@
   }
 
   async function submitDecision(submitter) {
-    const data = new FormData(form, submitter);
+    let data;
+    try {
+      data = new FormData(form, submitter);
+    } catch (err) { // browsers without the submitter argument
+      data = new FormData(form);
+      if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    }
     let answer;
     try {
       const response = await fetch(form.action, {
@@ -139,7 +145,7 @@
     } else if (card && "astx".includes(event.key)) {
       const button = card.querySelector('button[data-key="' + event.key + '"]');
       if (!button) return;
-      form.requestSubmit(button);
+      button.click(); // submits the form with this button as the submitter
     } else {
       return;
     }
