@@ -26,10 +26,10 @@ from importlib import resources
 
 import redis
 
-from service import keys
+from service import keys, queue_metrics
 from service.domain import CommentStatus
 from service.errors import ConflictError, NotFoundError, ValidationError
-from service.queue_items import SCORE_FIELDS, QueueItem, format_time
+from service.queue_items import SCORE_FIELDS, QueueItem, format_time, parse_time
 from service.queue_order import Sort, decode_cursor, encode_cursor, sort_key
 
 # Sorts other than by age read this many of the oldest pending comments.
@@ -246,6 +246,12 @@ class ReviewQueue:
                 f"Comment {comment_id} is leased by {outcome[1]} until "
                 f"{format_time(float(outcome[2]))}; claim it after the lease ends."
             )
+        created = parse_time(outcome[2]) if len(outcome) > 2 else None
+        queue_metrics.record_decision(
+            status.value,
+            reason.value if reason else None,
+            None if created is None else now - created,
+        )
         return DecisionResult(
             id=comment_id,
             status=status,

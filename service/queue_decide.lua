@@ -23,14 +23,14 @@
 -- ARGV[10] "1" to write a training label, "0" not to
 -- ARGV[11] seconds to keep the hourly stats hash
 -- ARGV[12] where the decision came from ("api" | "page")
--- Returns  {"ok", <decisions entry id>}
+-- Returns  {"ok", <decisions entry id>, <created_at>}
 --          or {"not_found"} | {"decided", <status>} | {"leased", <holder>, <expiry>}
 local comment, pending, leases, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, moderator, now, decided_at = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local pending_status, status, reason = ARGV[5], ARGV[6], ARGV[7]
 
 local f = redis.call('HMGET', comment, 'status', 'external_id', 'text', 'name', 'email',
-  'url', 'thread', 'model_version', 'spam', 'toxicity')
+  'url', 'thread', 'model_version', 'spam', 'toxicity', 'created_at')
 local current = f[1]
 if not current then return {'not_found'} end
 if current ~= pending_status then return {'decided', current} end
@@ -72,4 +72,4 @@ redis.call('HINCRBY', KEYS[8], 'total', 1)
 redis.call('HINCRBY', KEYS[8], 'status:' .. status, 1)
 redis.call('HINCRBY', KEYS[8], 'moderator:' .. moderator, 1)
 redis.call('EXPIRE', KEYS[8], ARGV[11])
-return {'ok', entry}
+return {'ok', entry, f[11] or ''}

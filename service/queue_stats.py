@@ -9,6 +9,7 @@ from service import keys
 from service.agreement import read_agreement
 from service.queue import ReviewQueue
 from service.queue_items import format_time
+from service.queue_metrics import record_queue
 
 HOURS_SHOWN = 24
 
@@ -48,6 +49,8 @@ def read_stats(queue: ReviewQueue) -> dict[str, Any]:
             }
         )
     oldest_created = float(oldest[0][1]) if oldest else None
+    oldest_age = None if oldest_created is None else round(max(0.0, now - oldest_created), 3)
+    record_queue(int(depth), int(leased), oldest_age)
     return {
         "depth": int(depth),
         "available": max(0, int(depth) - int(leased)),

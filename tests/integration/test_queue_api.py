@@ -14,6 +14,7 @@ import redis
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
 
 from service import keys
 from service.app import create_app
@@ -343,3 +344,19 @@ def test_pending_leases_and_labels_survive_a_redis_crash(
     # Alice's lease still holds after the restart: Bob cannot take her comment.
     bob = http.post(f"/v1/queue/{ids[0]}/decision", headers=auth(BOB), json={"decision": "approve"})
     assert bob.status_code == 409
+
+
+def test_decisions_and_queue_show_in_metrics(
+    http: FlaskClient, post_comment: Callable[..., str]
+) -> None:
+    labels = {"status": "rejected", "reason": "toxic"}
+    before = REGISTRY.get_sample_value("modq_moderator_decisions_total", labels) or 0.0
+    cid = post_comment()
+    post_comment()
+    body = {"decision": "reject", "reason": "toxic"}
+    http.post(f"/v1/queue/{cid}/decision", headers=auth(ALICE), json=body)
+    http.get("/v1/queue/stats", headers=auth(ALICE))
+    assert REGISTRY.get_sample_value("modq_moderator_decisions_total", labels) == before + 1
+    text = http.get("/metrics").get_data(as_text=True)
+    assert "modq_queue_depth 1.0" in text
+    assert "modq_time_to_decision_seconds_count" in text
