@@ -4,33 +4,38 @@ The featurizer is stateless (hashing), so every row is vectorized once per
 featurizer setting; each fold then fits only the toxicity logistic regression
 exactly as ``classifier.train.fit_model`` does (``head_rows``,
 ``sample_weights``, ``LogisticRegression(C, max_iter, tol=1e-5)``) on the
-trainer's train split of the other sources. Calibration is monotone and does
+trainer's train split of the other sources (``--spam``: of the other YouTube
+videos, with SMS and conversation rows as the recipe mixes them). Calibration is monotone and does
 not change ROC-AUC, so it is skipped. The reported LOSO numbers come from
 ``modq evaluate --loso`` (full ``fit_model``); use this only to compare variants,
 and say so when a variant is chosen after looking at these numbers.
 
     nice .venv/bin/python experiments/loso_fast.py ../shared/datasets toxicity_c=4 toxicity_c=1
+    nice .venv/bin/python experiments/loso_fast.py --spam ../shared/datasets spam_c=2
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from classifier import peer
-from classifier.data import load_labeled
+from classifier.data import LabeledComment, load_labeled
 from classifier.features import CommentFeaturizer
 from classifier.loso import toxicity_domain
 from classifier.train import DEFAULT_SEED, Recipe, head_rows, sample_weights, split_dataset
 
 
 def parse_variant(text: str) -> Recipe:
-    """``key=value,key=value`` -> a Recipe with those fields changed."""
+    """``key=value,key=value`` -> a Recipe with those fields changed (a mapping is
+    written ``name:number+name:number``, a tuple ``low-high``)."""
     recipe = Recipe()
     if text in ("", "default"):
         return recipe
@@ -40,6 +45,8 @@ def parse_variant(text: str) -> Recipe:
         current = getattr(recipe, key)
         if isinstance(current, bool):
             changes[key] = value.lower() in ("1", "true", "yes")
+        elif isinstance(current, Mapping):  # spam_weights=youtube_spam:1+sms_spam:0.25
+            changes[key] = {k: float(v) for k, v in (kv.split(":") for kv in value.split("+"))}
         elif isinstance(current, tuple):
             changes[key] = tuple(int(v) for v in value.split("-"))
         else:
@@ -47,23 +54,38 @@ def parse_variant(text: str) -> Recipe:
     return replace(recipe, **changes)  # type: ignore[arg-type]
 
 
+def _units(rows: list[LabeledComment], head: str) -> list[str]:
+    if head == "toxicity":
+        return sorted({toxicity_domain(r) for r in rows if r.toxic is not None})
+    return sorted({r.extra.get("video", "") for r in rows if r.dataset == "youtube_spam"} - {""})
+
+
+def _held(r: LabeledComment, head: str, unit: str) -> bool:
+    if head == "toxicity":
+        return toxicity_domain(r) == unit
+    return r.dataset == "youtube_spam" and r.extra.get("video") == unit
+
+
 def main() -> None:
-    data = sys.argv[1]
-    variants = sys.argv[2:] or ["default"]
+    args = sys.argv[1:]
+    head = "toxicity"
+    if args and args[0] in ("--spam", "--toxicity"):
+        head = args.pop(0)[2:]
+    data = args[0]
+    variants = args[1:] or ["default"]
     rows, _ = load_labeled([data])
-    tox = [r for r in rows if r.toxic is not None]
-    domains = sorted({toxicity_domain(r) for r in tox})
-    dom = np.array([toxicity_domain(r) for r in tox])
-    y_all = np.array([r.toxic for r in tox])
-    peer_p = peer.score_texts([r.text for r in tox])
-    print(
-        "peer    "
-        + "  ".join(
-            f"{d[:12]} {roc_auc_score(y_all[dom == d], peer_p[dom == d]):.3f}" for d in domains
-        ),
-        flush=True,
-    )
-    cache: dict[tuple[object, ...], object] = {}
+    label = "toxic" if head == "toxicity" else "spam"
+    units = _units(rows, head)
+    index = {id(r): i for i, r in enumerate(rows)}
+    if head == "toxicity":
+        line = []
+        for unit in units:
+            test = [r for r in rows if _held(r, head, unit) and r.toxic is not None]
+            y = np.array([r.toxic for r in test])
+            auc = roc_auc_score(y, peer.score_texts([r.text for r in test]))
+            line.append(f"{unit[:12]} {auc:.3f}")
+        print("peer     " + "  ".join(line), flush=True)
+    cache: dict[tuple[object, ...], Any] = {}
     for text in variants:
         recipe = parse_variant(text)
         key = (recipe.n_features, recipe.char_ngrams, recipe.word_ngrams)
@@ -74,21 +96,22 @@ def main() -> None:
                 char_ngrams=recipe.char_ngrams,
                 word_ngrams=recipe.word_ngrams,
             ).fit()
-            cache[key] = featurizer.transform([r.comment() for r in tox])
-            print(f"  vectorized {len(tox)} rows in {time.time() - t0:.0f} s", flush=True)
+            cache[key] = featurizer.transform([r.comment() for r in rows])
+            print(f"  vectorized {len(rows)} rows in {time.time() - t0:.0f} s", flush=True)
         x = cache[key]
-        index = {id(r): i for i, r in enumerate(tox)}
         out = []
-        for held in domains:
-            keep = [r for r in rows if toxicity_domain(r) != held]
+        for unit in units:
+            keep = [r for r in rows if not _held(r, head, unit)]
             train = split_dataset(keep, seed=DEFAULT_SEED).train
-            h_rows, labels, groups = head_rows(train, "toxicity")
-            weights = sample_weights("toxicity", labels, groups, recipe)
-            clf = LogisticRegression(C=recipe.toxicity_c, max_iter=recipe.max_iter, tol=1e-5)
-            clf.fit(x[[index[id(r)] for r in h_rows]], labels, sample_weight=weights)  # type: ignore[index]
-            test = dom == held
-            p = clf.decision_function(x[np.flatnonzero(test)])  # type: ignore[index]
-            out.append(f"{held[:12]} {roc_auc_score(y_all[test], p):.3f}")
+            h_rows, labels, groups = head_rows(train, head)
+            weights = sample_weights(head, labels, groups, recipe)
+            c = recipe.toxicity_c if head == "toxicity" else recipe.spam_c
+            clf = LogisticRegression(C=c, max_iter=recipe.max_iter, tol=1e-5)
+            clf.fit(x[[index[id(r)] for r in h_rows]], labels, sample_weight=weights)
+            test = [r for r in rows if _held(r, head, unit) and getattr(r, label) is not None]
+            y = np.array([getattr(r, label) for r in test])
+            p = clf.decision_function(x[[index[id(r)] for r in test]])
+            out.append(f"{unit[:12]} {roc_auc_score(y, p):.3f}")
             print(f"    {text}: {out[-1]}", flush=True)
         print(f"{text:<8} " + "  ".join(out), flush=True)
 
