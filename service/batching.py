@@ -6,17 +6,22 @@ about 1.9 ms alone and 0.17 ms inside a batch of 32. Under gunicorn's gthread
 workers several requests of one process arrive together, so each request puts
 its comment in a shared list and the first thread free to do so (the leader)
 scores everything waiting in one call, hands each request its result, and
-steps down; comments that arrived meanwhile form the next batch. Nobody waits
-on a timer unless ``max_wait_s`` asks for it, so a lone request pays nothing.
+steps down; comments that arrived meanwhile form the next batch.
+
+A request announces itself when it starts (``coming()``), before parsing and
+validating. The leader waits, at most ``max_wait_s``, only for requests that
+have announced themselves and not reached the scorer yet: a lone request
+never waits, and under load the batches fill up.
 
 No background thread: nothing to restart after gunicorn forks its workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
@@ -43,6 +48,23 @@ class BatchScorer(Generic[R]):
         self._arrived = threading.Condition(lock)  # a comment joined the waiting list
         self._waiting: list[_Item[R]] = []
         self._leader = False
+        self._coming = 0  # requests announced, not yet in _waiting
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def coming(self) -> Iterator[None]:
+        """Announce a request that will (probably) score a comment soon."""
+        with self._arrived:
+            self._coming += 1
+        self._local.announced = True
+        try:
+            yield
+        finally:
+            if getattr(self._local, "announced", False):
+                self._local.announced = False
+                with self._arrived:
+                    self._coming -= 1
+                    self._arrived.notify()
 
     def score(
         self,
@@ -51,8 +73,12 @@ class BatchScorer(Generic[R]):
     ) -> R:
         """Score one comment, together with whatever other threads are scoring now."""
         item: _Item[R] = _Item(comment)
+        announced = getattr(self._local, "announced", False)
+        self._local.announced = False
         with self._arrived:
             self._waiting.append(item)
+            if announced:
+                self._coming -= 1
             self._arrived.notify()
         while True:
             with self._finished:
@@ -72,7 +98,7 @@ class BatchScorer(Generic[R]):
             with self._arrived:
                 if self.max_wait_s > 0:
                     deadline = time.monotonic() + self.max_wait_s
-                    while len(self._waiting) < self.max_batch:
+                    while len(self._waiting) < self.max_batch and self._coming > 0:
                         remaining = deadline - time.monotonic()
                         if remaining <= 0:
                             break

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from service.batching import BatchScorer
 from service.model_holder import ModelHolder
 from service.settings import Settings
+from service.store import CommentStore
 
 EXTENSION_KEY = "modq"
 
@@ -24,6 +25,10 @@ class Services:
     models: ModelHolder
     # Coalesces the scoring of concurrent intake requests of this process.
     scorer: BatchScorer[Any] = field(default_factory=BatchScorer)
+    store: CommentStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = CommentStore(self.redis)
 
 
 def services(app: Flask | None = None) -> Services:

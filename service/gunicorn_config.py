@@ -73,6 +73,9 @@ def child_exit(server: Any, worker: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """Each worker watches for a newly promoted model (threads do not survive the fork)."""
+    from service.context import EXTENSION_KEY
     from service.reload import start_reloader
 
-    start_reloader(worker.wsgi)
+    # The benchmark's bare-Flask ceiling runs on these settings too: it has no model.
+    if EXTENSION_KEY in getattr(worker.wsgi, "extensions", {}):
+        start_reloader(worker.wsgi)

@@ -47,6 +47,12 @@ SCORES = Histogram(
     buckets=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
 )
 
+BATCH_SIZE = Histogram(
+    "modq_score_batch_size",
+    "Comments scored per model call by intake (concurrent requests share a call).",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32),
+)
+
 
 def record_decision(status: str, verdict: str, spam: float, toxicity: float) -> None:
     """Count one intake decision and its scores."""

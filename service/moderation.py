@@ -11,7 +11,7 @@ from service import metrics
 from service.batching import BatchScorer
 from service.domain import Head
 from service.policy import Band, Decision, decide, resolve_thresholds
-from service.settings import Settings
+from service.settings import Settings, Thresholds
 
 if TYPE_CHECKING:
     from service.model_holder import ModelHolder
@@ -33,9 +33,20 @@ class Outcome:
         )
 
 
+_bands_cache: dict[tuple[int, Thresholds], tuple[Model, dict[Head, Band]]] = {}
+
+
 def thresholds_for(model: Model, settings: Settings) -> dict[Head, Band]:
-    """The model card's thresholds with the settings' overrides."""
-    return resolve_thresholds(model.thresholds, settings.thresholds)
+    """The model card's thresholds with the settings' overrides (computed once per model)."""
+    key = (id(model), settings.thresholds)
+    cached = _bands_cache.get(key)
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    bands = resolve_thresholds(model.thresholds, settings.thresholds)
+    if len(_bands_cache) > 8:  # a few models over a process's life; keep it small
+        _bands_cache.clear()
+    _bands_cache[key] = (model, bands)
+    return bands
 
 
 def moderate_many(
@@ -64,6 +75,7 @@ def moderate(
     def score_many(batch: Sequence[Mapping[str, Any]]) -> list[tuple[Scores, Model]]:
         # One model for the whole batch, reported with each result (a swap may happen).
         model: Model = models.get()
+        metrics.BATCH_SIZE.observe(len(batch))
         return [(scores, model) for scores in model.score([_model_input(c) for c in batch])]
 
     scores, model = scorer.score(comment, score_many)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from pydantic import ValidationError as PydanticValidationError
@@ -15,7 +16,8 @@ from service.openapi import documented
 from service.payload import client_ip, read_payload
 from service.presenters import comment_view, iso_time
 from service.schemas import CommentCreated, CommentIn, CommentView, field_errors
-from service.store import CommentStore, NewComment
+from service.settings import Settings
+from service.store import NewComment
 
 bp = Blueprint("comments", __name__)
 
@@ -37,26 +39,20 @@ def create_comment() -> Response:
     """Validate a comment, score it, decide, store it, and answer the decision."""
     ctx = services()
     settings = ctx.settings
-    body = read_payload(request, settings.max_body_bytes)
-    try:
-        comment = CommentIn.model_validate(
-            body, context={"max_text_chars": settings.max_text_chars}
+    with ctx.scorer.coming():  # lets the scorer wait for this request to batch with others
+        comment, fields, honeypot_filled = _read_comment(settings)
+        outcome = moderate(
+            ctx.models,
+            ctx.scorer,
+            settings,
+            {
+                "text": comment.text,
+                "name": comment.name,
+                "email": comment.email,
+                "url": comment.url,
+            },
+            honeypot_filled=honeypot_filled,
         )
-    except PydanticValidationError as error:
-        raise InvalidCommentError(fields=field_errors(error)) from None
-    honeypot = body.get(settings.honeypot_field)
-    fields = comment.model_dump()
-    fields["ip"] = comment.ip or client_ip(request, settings.trusted_proxies)
-    fields["user_agent"] = comment.user_agent or request.user_agent.string[:1000] or None
-    fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
-
-    outcome = moderate(
-        ctx.models,
-        ctx.scorer,
-        settings,
-        {"text": comment.text, "name": comment.name, "email": comment.email, "url": comment.url},
-        honeypot_filled=bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot),
-    )
     created_at = time.time()
     new = NewComment(
         id=new_comment_id(int(created_at * 1000)),
@@ -70,7 +66,7 @@ def create_comment() -> Response:
         reasons=outcome.decision.reasons,
         model_version=outcome.model_version,
     )
-    store = CommentStore(ctx.redis)
+    store = ctx.store
     saved = store.save(new)
     g.comment_id = saved.id
     location = url_for("comments.get_comment", comment_id=saved.id)
@@ -100,6 +96,25 @@ def create_comment() -> Response:
     return response
 
 
+def _read_comment(settings: Settings) -> tuple[CommentIn, dict[str, Any], bool]:
+    """The validated comment, its fields to store, and whether the honeypot was filled."""
+    body = read_payload(request, settings.max_body_bytes)
+    try:
+        comment = CommentIn.model_validate(
+            body, context={"max_text_chars": settings.max_text_chars}
+        )
+    except PydanticValidationError as error:
+        raise InvalidCommentError(fields=field_errors(error)) from None
+    fields = comment.model_dump()
+    # A site's server relays its visitor's details; a browser's form post has its own.
+    fields["ip"] = comment.ip or client_ip(request, settings.trusted_proxies)
+    fields["user_agent"] = comment.user_agent or request.user_agent.string[:1000] or None
+    fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
+    honeypot = body.get(settings.honeypot_field)
+    filled = bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot)
+    return comment, fields, filled
+
+
 @bp.get("/v1/comments/<comment_id>")
 @documented(
     "A comment's current status (pending ones change when a moderator decides)",
@@ -111,7 +126,7 @@ def get_comment(comment_id: str) -> Response:
     """The comment's current status, scores and reasons; never its e-mail address."""
     if not is_comment_id(comment_id):
         raise NotFoundError("No comment has this id.")
-    record = CommentStore(services().redis).load(comment_id)
+    record = services().store.load(comment_id)
     if record is None:
         raise NotFoundError("No comment has this id.")
     return jsonify(comment_view(record))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-from service.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # The WSGI app the tests serve: the real service with its default model.
@@ -32,7 +31,13 @@ class GunicornServer:
         workers: int = 1,
     ) -> None:
         self.directory = directory
-        self.port = free_port()
+        # gunicorn gets a socket already listening on a port of ours (fd://): no race with
+        # another process picking the same "free" port between our check and its bind.
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = int(self.listener.getsockname()[1])
         self.log_path = directory / "gunicorn.log"
         self.app = app
         self.env = {
@@ -65,7 +70,17 @@ class GunicornServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it for its lifetime
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_config", self.app],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:service.gunicorn_config",
+                "--bind",
+                f"fd://{self.listener.fileno()}",
+                self.app,
+            ],
+            pass_fds=[self.listener.fileno()],
             cwd=ROOT,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -80,7 +95,7 @@ class GunicornServer:
             try:
                 if requests.get(self.url("/healthz"), timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy loading
                 pass
             time.sleep(0.1)
         self.stop()
@@ -97,6 +112,7 @@ class GunicornServer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        self.listener.close()
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

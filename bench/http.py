@@ -1,0 +1,320 @@
+"""HTTP benchmark: POST /v1/comments on the real stack against a bare-Flask ceiling.
+
+Starts a private redis-server (append-only, fsync always, as shipped) and
+gunicorn with modq's settings, drives each with wrk at a fixed number of
+connections for a bounded time (after a short warm-up) with realistic invented
+comments that a wrk Lua script rotates, then the same load against
+bench/ceiling.py on the same gunicorn settings. Prints requests/s and p50/p99
+for both and the ratio; writes ``<out_dir>/http.json``:
+``{"intake": {"rps", "p50_ms", "p99_ms"}, "ceiling": {...}, "ratio", "connections", "seconds"}``.
+Only 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from service.redis_server import RedisServer
+
+CONNECTIONS = 16
+SECONDS = 10
+WARMUP_SECONDS = 2
+WRK_THREADS = 1  # one client thread is plenty at these rates and leaves the cores to gunicorn
+ROOT = Path(__file__).resolve().parents[1]
+
+_GREETINGS = ["Great piece.", "Thanks for writing this.", "Interesting read.", "Hmm.", "Well,"]
+_BODIES = [
+    "I have been following this story for a while and the new figures on housing costs "
+    "finally explain why rents in our town went up so quickly last year.",
+    "The recipe worked well, although I needed ten more minutes in the oven. Next time "
+    "I will try it with less sugar.",
+    "I disagree with the conclusion: the survey only asked people in two cities, so it "
+    "says little about the rest of the country.",
+    "Could you share the source for the chart in the third paragraph? I would like to "
+    "read the full report.",
+    "My grandmother lived on that street in the sixties; it is good to see the old "
+    "bakery still open.",
+    "The update broke my setup too. Rolling back to the previous version fixed it for now.",
+    "Nice photos! Which lens did you use for the night shots near the harbour?",
+    "Our school tried the same approach with reading groups and it helped the younger "
+    "children most.",
+]
+_SPAM = [
+    "Best prices on replica watches, visit http://cheap-watches.example and "
+    "www.discount-watches.example today!!!",
+    "Earn $5000 a week working from home, click here http://easy-money.example",
+    "Cheap pills without prescription, fast shipping, order now at http://pills.example",
+]
+_TOXIC = [
+    "This is the dumbest article I have ever read, the author is an idiot.",
+    "Shut up, nobody cares about your stupid opinion, you moron.",
+]
+_NAMES = ["Ada", "Grace H.", "Linus", "Margaret", "Ken T.", "Barbara", "sam_42", "Dr. Who"]
+
+
+def invented_comments(count: int, seed: int = 7) -> list[dict[str, str]]:
+    """Comments like a news site's: mostly ordinary, about 15% spam, 10% abusive."""
+    rng = random.Random(seed)
+    comments = []
+    for index in range(count):
+        roll = rng.random()
+        if roll < 0.15:
+            text = rng.choice(_SPAM)
+        elif roll < 0.25:
+            text = rng.choice(_TOXIC)
+        else:
+            text = f"{rng.choice(_GREETINGS)} {rng.choice(_BODIES)}"
+        name = rng.choice(_NAMES)
+        comment = {
+            "name": name,
+            "email": f"{name.split()[0].lower().strip('.')}{index}@example.org",
+            "text": text,
+            "thread": f"/news/{rng.randint(1, 50)}",
+        }
+        if rng.random() < 0.2:
+            comment["url"] = f"https://blog{index}.example"
+        comments.append(comment)
+    return comments
+
+
+def wrk_script(bodies: list[str], path: Path) -> None:
+    """A wrk Lua script that rotates the bodies and prints a JSON summary at the end."""
+    quoted = ",\n".join("[==[" + body + "]==]" for body in bodies)
+    path.write_text(
+        f"""
+local bodies = {{
+{quoted}
+}}
+local counter = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "/v1/comments", nil, bodies[(counter % #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"non_2xx": %d, "socket_errors": %d}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+    )
+
+
+def run_wrk(url: str, script: Path, seconds: int) -> dict[str, Any]:
+    """One wrk run; its JSON summary."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    command = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        url,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRKJSON "))
+    result: dict[str, Any] = json.loads(line.removeprefix("WRKJSON "))
+    return result
+
+
+def serve(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn with modq's settings serving ``app``; its process and base URL."""
+    # A socket already listening, handed to gunicorn (fd://): no port race with others.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1024)
+        port = int(listener.getsockname()[1])
+        child_env = {**env, "MODQ_PORT": str(port), "MODQ_HOST": "127.0.0.1"}
+        command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_config"]
+        command += ["--bind", f"fd://{listener.fileno()}", app]
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=child_env,
+                stdout=out,
+                stderr=out,
+                pass_fds=[listener.fileno()],
+            )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn for {app} exited; see {log}")
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                return process, base
+        except requests.RequestException:  # not listening yet, or busy loading
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn for {app} did not start; see {log}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn gracefully."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def batch_sizes(metrics_text: str) -> float | None:
+    """Mean comments per model call from modq's /metrics (None: not a modq app)."""
+    values = {}
+    for line in metrics_text.splitlines():
+        for name in ("modq_score_batch_size_sum", "modq_score_batch_size_count"):
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                values[name] = values.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    count = values.get("modq_score_batch_size_count", 0.0)
+    return round(values["modq_score_batch_size_sum"] / count, 2) if count else None
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of a process (gunicorn's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def measure(
+    app: str, env: dict[str, str], script: Path, log: Path, redis_pid: int | None
+) -> dict[str, Any]:
+    """Warm up, then measure one app (and the CPU its workers and Redis used)."""
+    process, base = serve(app, env, log)
+    try:
+        run_wrk(base, script, WARMUP_SECONDS)
+        workers = children_of(process.pid)
+        redis_pids = [redis_pid] if redis_pid else []
+        before = cpu_seconds(workers), cpu_seconds(redis_pids)
+        raw = run_wrk(base, script, SECONDS)
+        after = cpu_seconds(workers), cpu_seconds(redis_pids)
+        batch = batch_sizes(requests.get(base + "/metrics", timeout=5).text)
+    finally:
+        stop(process)
+    seconds = raw["duration_us"] / 1e6
+    count = max(1, raw["requests"])
+    return {
+        "mean_score_batch": batch,
+        "cpu_ms_per_request": round((after[0] - before[0]) * 1000 / count, 3),
+        "redis_cpu_ms_per_request": round((after[1] - before[1]) * 1000 / count, 3),
+        "rps": round(raw["requests"] / seconds, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "requests": raw["requests"],
+        "non_2xx": raw["non_2xx"],
+        "socket_errors": raw["socket_errors"],
+    }
+
+
+def run(out_dir: Path) -> dict[str, Any]:
+    """Run both measurements, print them, write ``out_dir/http.json``."""
+    comments = invented_comments(500)
+    with tempfile.TemporaryDirectory(prefix="modq-bench-") as tmp:
+        work = Path(tmp)
+        script = work / "comments.lua"
+        wrk_script([json.dumps(c) for c in comments], script)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("MODQ_") and k != "PROMETHEUS_MULTIPROC_DIR"
+        }
+        env.update(
+            {
+                "MODQ_DATA_DIR": str(work / "data"),
+                "MODQ_LOG_LEVEL": "WARNING",
+                "OMP_NUM_THREADS": "1",
+                "OPENBLAS_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+            }
+        )
+        for name in ("MODQ_WORKERS", "MODQ_THREADS", "MODQ_MODEL", "MODQ_MODELS_DIR"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        with RedisServer(work / "redis") as redis_server:
+            env["MODQ_REDIS_URL"] = redis_server.url
+            logs = out_dir / "http-logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            redis_pid = redis_server.process.pid if redis_server.process else None
+            ceiling = measure("bench.ceiling:app", env, script, logs / "ceiling.log", redis_pid)
+            intake = measure("service.wsgi:app", env, script, logs / "intake.log", redis_pid)
+    summary = {
+        "intake": {k: intake[k] for k in ("rps", "p50_ms", "p99_ms")},
+        "ceiling": {k: ceiling[k] for k in ("rps", "p50_ms", "p99_ms")},
+        "ratio": round(intake["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0.0,
+        "connections": CONNECTIONS,
+        "seconds": SECONDS,
+    }
+    print(f"POST /v1/comments, {CONNECTIONS} connections, {SECONDS} s each (wrk, 127.0.0.1)")
+    for name, result in (("intake", intake), ("ceiling", ceiling)):
+        print(
+            f"  {name:<8} {result['rps']:>9.1f} req/s   p50 {result['p50_ms']:>7.2f} ms   "
+            f"p99 {result['p99_ms']:>7.2f} ms   ({result['requests']} requests, "
+            f"{result['non_2xx']} non-2xx, {result['socket_errors']} socket errors)"
+        )
+        print(
+            f"           CPU per request: gunicorn workers {result['cpu_ms_per_request']:.2f} ms, "
+            f"redis {result['redis_cpu_ms_per_request']:.2f} ms"
+            + (
+                f"; {result['mean_score_batch']} comments per model call"
+                if result["mean_score_batch"]
+                else ""
+            )
+        )
+    cpu_ratio = ceiling["cpu_ms_per_request"] / max(intake["cpu_ms_per_request"], 1e-9)
+    print(f"  CPU-cost ratio (ceiling/intake CPU per request) {cpu_ratio:.3f}: the ratio an idle")
+    print("  machine would show; the measured ratio moves with whatever else runs here.")
+    print(f"  ratio    {summary['ratio']:.3f} of the ceiling")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "http.json").write_text(json.dumps(summary, indent=2) + "\n")
+    details = {"intake": intake, "ceiling": ceiling, "cpu_ratio": round(cpu_ratio, 3)}
+    (out_dir / "http-details.json").write_text(json.dumps(details, indent=2) + "\n")
+    return summary
+
+
+if __name__ == "__main__":
+    run(Path(os.environ.get("MODQ_DATA_DIR", "var")) / "bench")
