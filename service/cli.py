@@ -133,3 +133,7 @@ def _add_commands(root: click.Group, module: ModuleType) -> None:
 def main() -> None:
     """Entry point of the `modq` console script."""
     build_cli()(prog_name="modq")
+
+
+if __name__ == "__main__":
+    main()
