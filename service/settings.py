@@ -7,6 +7,7 @@ bad value stops start-up instead of surfacing later as a confusing failure.
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import os
 import secrets
@@ -152,20 +153,22 @@ def _check_thresholds(t: Thresholds) -> None:
 class _Reader:
     """Typed accessors over an environment mapping; each error names its variable."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[builtins.str, builtins.str]) -> None:
         self.env = env
 
-    def _raw(self, name: str) -> str | None:
+    def _raw(self, name: builtins.str) -> builtins.str | None:
         value = self.env.get(name)
         if value is None or value.strip() == "":
             return None
         return value.strip()
 
-    def str(self, name: str, default: str) -> str:
+    def str(self, name: builtins.str, default: builtins.str) -> builtins.str:
         value = self._raw(name)
         return default if value is None else value
 
-    def int(self, name: str, default: int, low: int, high: int) -> int:
+    def int(
+        self, name: builtins.str, default: builtins.int, low: builtins.int, high: builtins.int
+    ) -> builtins.int:
         value = self._raw(name)
         if value is None:
             return default
@@ -177,11 +180,19 @@ class _Reader:
             raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
         return number
 
-    def float(self, name: str, default: float, low: float = 0.0, high: float = 1e12) -> float:
+    def float(
+        self,
+        name: builtins.str,
+        default: builtins.float,
+        low: builtins.float = 0.0,
+        high: builtins.float = 1e12,
+    ) -> builtins.float:
         value = self.optional_float(name, low, high)
         return default if value is None else value
 
-    def optional_float(self, name: str, low: float = 0.0, high: float = 1e12) -> float | None:
+    def optional_float(
+        self, name: builtins.str, low: builtins.float = 0.0, high: builtins.float = 1e12
+    ) -> builtins.float | None:
         value = self._raw(name)
         if value is None:
             return None
@@ -193,10 +204,10 @@ class _Reader:
             raise SettingsError(f"{name} must be between {low} and {high}, got {number}")
         return number
 
-    def probability(self, name: str) -> float | None:
+    def probability(self, name: builtins.str) -> builtins.float | None:
         return self.optional_float(name, 0.0, 1.0)
 
-    def optional_bool(self, name: str) -> bool | None:
+    def optional_bool(self, name: builtins.str) -> bool | None:
         value = self._raw(name)
         if value is None:
             return None
@@ -207,7 +218,9 @@ class _Reader:
             return False
         raise SettingsError(f"{name} must be true or false, got {value!r}")
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
         value = self._raw(name)
         if value is None:
             return default
@@ -215,7 +228,7 @@ class _Reader:
             raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value.upper()
 
-    def enum(self, name: str, kind: type[Mode], default: Mode) -> Mode:
+    def enum(self, name: builtins.str, kind: type[Mode], default: Mode) -> Mode:
         value = self._raw(name)
         if value is None:
             return default
@@ -225,11 +238,11 @@ class _Reader:
             allowed = ", ".join(m.value for m in kind)
             raise SettingsError(f"{name} must be one of {allowed}, got {value!r}") from None
 
-    def path(self, name: str) -> Path | None:
+    def path(self, name: builtins.str) -> Path | None:
         value = self._raw(name)
         return None if value is None else Path(value)
 
-    def redis_url(self, name: str) -> str | None:
+    def redis_url(self, name: builtins.str) -> builtins.str | None:
         value = self._raw(name)
         if value is None:
             return None
@@ -239,11 +252,11 @@ class _Reader:
             )
         return value
 
-    def tokens(self, name: str) -> dict[str, str]:
+    def tokens(self, name: builtins.str) -> dict[builtins.str, builtins.str]:
         value = self._raw(name)
         if value is None:
             return {}
-        tokens: dict[str, str] = {}
+        tokens: dict[builtins.str, builtins.str] = {}
         for entry in value.split(","):
             moderator, sep, token = entry.strip().partition(":")
             if not sep or not moderator or not token:
@@ -257,7 +270,9 @@ class _Reader:
             tokens[moderator] = token
         return tokens
 
-    def networks(self, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    def networks(
+        self, name: builtins.str
+    ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         value = self._raw(name)
         if value is None:
             return ()
