@@ -18,21 +18,39 @@ featurizer the same object for every head: vectorize once, score two heads.
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction import FeatureHasher
 
 from classifier.text import find_urls, normalize
 
 Comment = Mapping[str, str]
+
+
+class _LazyTable(dict[int, str]):
+    """str.translate table filled per code point on first use (C-speed afterwards)."""
+
+    def __init__(self, rule: Callable[[str], str]) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, code: int) -> str:
+        value = self.rule(chr(code))
+        self[code] = value
+        return value
+
+
+# Python's regex \w: alphanumeric or underscore. One ASCII byte per character.
+_WORD_MASK = _LazyTable(lambda c: "w" if c.isalnum() or c == "_" else " ")
+# Letters only: "U" for a capital, "l" for any other letter.
+_LETTER_CASE = _LazyTable(lambda c: ("U" if c.isupper() else "l") if c.isalpha() else "")
 
 META = (
     "links",  # links in the text, 0..1 (5 or more = 1)
@@ -43,12 +61,6 @@ META = (
     "length",  # log-scaled text length, 0..1
     "caps",  # share of capitals among the letters (texts with 8+ letters)
 )
-
-_WORD = re.compile(r"\w+")
-_LETTER = re.compile(r"[^\W\d_]")
-_UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
-WORD_PREFIX = "\x01"
-FIELD_PREFIX = "\x02"
 
 
 def _disposable_domains() -> frozenset[str]:
@@ -127,8 +139,8 @@ def extract_metadata(comment: Comment | str) -> Metadata:
     name = _field(comment, "name")
     email = _field(comment, "email")
     url = _field(comment, "url").strip()
-    letters = len(_LETTER.findall(text)) if len(text) >= 8 else 0
-    caps = len(_UPPER.findall(text)) / letters if letters >= 8 else 0.0
+    cases = text.translate(_LETTER_CASE) if len(text) >= 8 else ""
+    caps = cases.count("U") / len(cases) if len(cases) >= 8 else 0.0
     return Metadata(
         links=len(find_urls(text)),
         link_in_name=bool(name and find_urls(name)),
@@ -141,49 +153,142 @@ def extract_metadata(comment: Comment | str) -> Metadata:
     )
 
 
-def token_features(token: str, char_ngrams: tuple[int, int]) -> list[str]:
-    """Character n-grams of one whitespace-free token, padded with a space on each side."""
-    padded = f" {token} "
-    size = len(padded)
-    low, high = char_ngrams
-    grams: list[str] = []
-    for n in range(low, high + 1):
-        if size < n:
-            break
-        grams.extend([padded[i : i + n] for i in range(size - n + 1)])
-    return grams
+_U64 = np.uint64
+_PRIME = 0x100000001B3  # odd, so it has an inverse modulo 2**64
+_PRIME_INV = pow(_PRIME, -1, 2**64)
+_SALT_WORD = _U64(0x9E3779B97F4A7C15)
+_SALT_BIGRAM = _U64(0xC2B2AE3D27D4EB4F)
+_SALT_CHAR = _U64(0x165667B19E3779F9)
+_SALT_FIELD = _U64(0x27D4EB2F165667C5)
+_powers: dict[int, np.ndarray] = {}
 
 
-def text_features(
-    normalized: str, char_ngrams: tuple[int, int], word_ngrams: tuple[int, int]
-) -> list[str]:
-    """The hashed-feature names of a normalized text (with repeats)."""
-    grams: list[str] = []
-    low, high = char_ngrams
-    for token in normalized.split(" "):
-        if not token:
-            continue
-        padded = f" {token} "
-        size = len(padded)
-        for n in range(low, high + 1):
-            if size < n:
-                break
-            grams.extend([padded[i : i + n] for i in range(size - n + 1)])
-    words = _WORD.findall(normalized)
-    if word_ngrams[0] <= 1 <= word_ngrams[1]:
-        grams.extend([WORD_PREFIX + w for w in words])
-    if word_ngrams[1] >= 2:
-        grams.extend([f"{WORD_PREFIX}{a} {b}" for a, b in itertools.pairwise(words)])
-    return grams
+def _power_table(base: int, size: int) -> np.ndarray:
+    table = _powers.get(base)
+    if table is None or len(table) < size:
+        grown = max(size, 4096, 2 * (len(table) if table is not None else 0))
+        table = np.full(grown, base, dtype=np.uint64)
+        table[0] = 1
+        table = np.cumprod(table, dtype=np.uint64)  # wraps modulo 2**64, as intended
+        _powers[base] = table
+    return table
 
 
-def field_features(meta: Metadata) -> list[str]:
-    """Hashed-feature names for the url field's and the e-mail's domains."""
-    out = []
+def _mix(h: np.ndarray) -> np.ndarray:
+    """murmur3's 64-bit finalizer, vectorized (wrapping uint64 arithmetic)."""
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+@dataclass(frozen=True)
+class HashedText:
+    """Hashed features of a batch of normalized texts.
+
+    Each occurrence of a feature has a row (the text), a column, and the
+    [start, end) of the normalized text it was made from (for explanations).
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def hash_texts(
+    texts: Sequence[str],
+    n_features: int,
+    char_ngrams: tuple[int, int],
+    word_ngrams: tuple[int, int],
+) -> HashedText:
+    """Character n-grams (of the text with a space on each side), word unigrams and bigrams
+    (words as regex \\w+) of normalized texts, hashed to ``[0, n_features)``.
+
+    Vectorized over the whole batch with a polynomial rolling hash, so the cost
+    per text is a few numpy operations, not a Python loop over its n-grams.
+    """
+    bits = n_features.bit_length() - 1
+    if n_features != 1 << bits:
+        raise ValueError(f"n_features must be a power of two, not {n_features}")
+    shift = _U64(64 - bits)
+    padded = [f" {t} " for t in texts]
+    lengths = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
+    doc_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
+    doc_ends = doc_starts + lengths
+    joined = "\n".join(padded)
+    size = len(joined)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    powers = _power_table(_PRIME, size + 1)
+    inverse = _power_table(_PRIME_INV, size + 1)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum((codes + _U64(1)) * powers[:size], out=prefix[1:])
+    end_of = np.repeat(doc_ends, lengths + 1)[:size]
+    row_of = np.repeat(np.arange(len(padded), dtype=np.int64), lengths + 1)[:size]
+
+    rows: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+
+    def substring_hash(begin: np.ndarray, finish: np.ndarray) -> np.ndarray:
+        return (prefix[finish] - prefix[begin]) * inverse[begin]
+
+    positions = np.arange(size, dtype=np.int64)
+    for n in range(max(char_ngrams[0], 1), char_ngrams[1] + 1):
+        begin = positions[positions + n <= end_of]
+        h = _mix(substring_hash(begin, begin + n) + _SALT_CHAR * _U64(n))
+        rows.append(row_of[begin])
+        columns.append((h >> shift).astype(np.int64))
+        starts.append(begin)
+        ends.append(begin + n)
+
+    low, high = word_ngrams
+    if high >= 1:
+        mask = np.frombuffer(joined.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8)
+        edges = np.diff(np.concatenate(([0], (mask == 119).astype(np.int8), [0])))
+        w_begin = np.flatnonzero(edges == 1)
+        w_end = np.flatnonzero(edges == -1)
+        w_hash = _mix(substring_hash(w_begin, w_end) + _SALT_WORD)
+        w_row = row_of[w_begin] if len(w_begin) else np.zeros(0, dtype=np.int64)
+        if low <= 1:
+            rows.append(w_row)
+            columns.append((w_hash >> shift).astype(np.int64))
+            starts.append(w_begin)
+            ends.append(w_end)
+        if high >= 2 and len(w_begin) > 1:
+            same = w_row[1:] == w_row[:-1]
+            pair = _mix(w_hash[:-1][same] * _U64(_PRIME) + w_hash[1:][same] + _SALT_BIGRAM)
+            rows.append(w_row[:-1][same])
+            columns.append((pair >> shift).astype(np.int64))
+            starts.append(w_begin[:-1][same])
+            ends.append(w_end[1:][same])
+
+    all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    all_starts = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    # positions relative to each normalized text (the padding space is position -1)
+    offset = doc_starts[all_rows] + 1
+    return HashedText(
+        rows=all_rows,
+        columns=np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
+        starts=all_starts - offset,
+        ends=(np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)) - offset,
+    )
+
+
+def field_columns(meta: Metadata, n_features: int) -> list[int]:
+    """Hashed columns for the url field's and the e-mail's domains."""
+    names = []
     if meta.url_domain:
-        out.append(f"{FIELD_PREFIX}url:{meta.url_domain}")
+        names.append("url:" + meta.url_domain)
     if meta.email_domain:
-        out.append(f"{FIELD_PREFIX}email:{meta.email_domain}")
+        names.append("email:" + meta.email_domain)
+    out = []
+    for name in names:
+        digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+        value = _mix(np.asarray([int.from_bytes(digest, "little")], dtype=np.uint64) + _SALT_FIELD)
+        out.append(int(value[0] >> _U64(64 - (n_features.bit_length() - 1))))
     return out
 
 
@@ -215,40 +320,80 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         """Number of output columns (hashed text features plus META)."""
         return int(self.n_features) + (len(META) if self.metadata else 0)
 
-    def _hasher(self) -> FeatureHasher:
-        return FeatureHasher(
-            n_features=int(self.n_features),
-            input_type="string",
-            alternate_sign=False,
-            dtype=np.float64,
+    def hashed(self, texts: Sequence[str]) -> HashedText:
+        """Feature occurrences of normalized texts (see ``hash_texts``)."""
+        return hash_texts(
+            texts,
+            int(self.n_features),
+            (int(self.char_ngrams[0]), int(self.char_ngrams[1])),
+            (int(self.word_ngrams[0]), int(self.word_ngrams[1])),
         )
-
-    def hash_names(self, names: Iterable[str]) -> np.ndarray:
-        """Column index of each hashed-feature name (the same hashing as ``transform``)."""
-        names = list(names)
-        if not names:
-            return np.zeros(0, dtype=np.int64)
-        matrix = self._hasher().transform([[name] for name in names])
-        return np.asarray(matrix.indices, dtype=np.int64)
 
     def transform(self, X: Sequence[Comment | str]) -> sp.csr_matrix:
         """The feature matrix of a batch of comments (rows in input order)."""
-        char_ngrams = (int(self.char_ngrams[0]), int(self.char_ngrams[1]))
-        word_ngrams = (int(self.word_ngrams[0]), int(self.word_ngrams[1]))
-        bags: list[list[str]] = []
-        metas: list[list[float]] = []
-        for comment in X:
-            bag = text_features(normalize(_field(comment, "text")), char_ngrams, word_ngrams)
-            if self.metadata:
-                meta = extract_metadata(comment)
-                bag.extend(field_features(meta))
-                metas.append(meta.vector())
-            bags.append(bag)
-        hashed = self._hasher().transform(bags).tocsr()
-        hashed.data[:] = 1.0
-        norms = np.sqrt(np.diff(hashed.indptr)).astype(np.float64)
-        norms[norms == 0] = 1.0
-        hashed.data /= np.repeat(norms, np.diff(hashed.indptr))
-        if not self.metadata:
-            return hashed
-        return sp.hstack([hashed, sp.csr_matrix(np.asarray(metas))], format="csr")
+        return self.featurize(X).to_csr()
+
+    def featurize(
+        self, X: Sequence[Comment | str], texts: Sequence[str] | None = None
+    ) -> FeatureBatch:
+        """Features of a batch as occurrences (``texts``: the normalized texts, if known)."""
+        if texts is None:
+            texts = [normalize(_field(comment, "text")) for comment in X]
+        n_rows = len(texts)
+        n_features = int(self.n_features)
+        occurrences = self.hashed(texts)
+        rows, columns = occurrences.rows, occurrences.columns
+        metas: list[Metadata] = [extract_metadata(c) for c in X] if self.metadata else []
+        extra = [
+            (i, col) for i, meta in enumerate(metas) for col in field_columns(meta, n_features)
+        ]
+        if extra:
+            rows = np.concatenate((rows, np.asarray([r for r, _ in extra], dtype=np.int64)))
+            columns = np.concatenate((columns, np.asarray([c for _, c in extra], dtype=np.int64)))
+        per_row = np.bincount(rows, minlength=n_rows).astype(np.float64)
+        scale = 1.0 / np.sqrt(np.maximum(per_row, 1.0))
+        k = len(META) if self.metadata else 0
+        dense = np.asarray([m.vector() for m in metas], dtype=np.float64).reshape(n_rows, k)
+        return FeatureBatch(n_rows, n_features, rows, columns, scale, dense)
+
+
+@dataclass(frozen=True)
+class FeatureBatch:
+    """A batch's features before they become a matrix.
+
+    Text block: every occurrence of a hashed feature adds ``scale[row]`` to its
+    column (counts divided by the square root of the row's number of
+    occurrences). META block: ``meta`` (rows x len(META)) after column ``n_features``.
+    Scoring takes the dot product straight from here (``dot``), without building
+    a sparse matrix; training uses ``to_csr``. Both give the same numbers.
+    """
+
+    n_rows: int
+    n_features: int
+    rows: np.ndarray
+    columns: np.ndarray
+    scale: np.ndarray
+    meta: np.ndarray
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """X @ weights for a weight vector of length n_features + len(META)."""
+        text = np.bincount(self.rows, weights[self.columns], minlength=self.n_rows) * self.scale
+        if self.meta.shape[1]:
+            text += self.meta @ weights[self.n_features :]
+        return text
+
+    def to_csr(self) -> sp.csr_matrix:
+        """The batch as a CSR matrix (duplicates summed, META columns last)."""
+        k = self.meta.shape[1]
+        values = self.scale[self.rows]
+        rows, columns = self.rows, self.columns
+        if k:
+            meta_rows = np.repeat(np.arange(self.n_rows), k)
+            meta_columns = np.tile(np.arange(self.n_features, self.n_features + k), self.n_rows)
+            rows = np.concatenate((rows, meta_rows))
+            columns = np.concatenate((columns, meta_columns))
+            values = np.concatenate((values, self.meta.ravel()))
+        matrix = sp.csr_matrix((values, (rows, columns)), shape=(self.n_rows, self.n_features + k))
+        matrix.sum_duplicates()
+        matrix.eliminate_zeros()
+        return matrix

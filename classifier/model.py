@@ -17,7 +17,6 @@ the decision value.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
@@ -38,15 +37,14 @@ from sklearn.linear_model import LogisticRegression
 from classifier import registry
 from classifier.features import (
     META,
-    WORD_PREFIX,
     CommentFeaturizer,
+    FeatureBatch,
     Metadata,
     _field,
     extract_metadata,
-    token_features,
 )
 from classifier.paths import DEFAULT_MODEL_DIR
-from classifier.text import normalize_with_offsets
+from classifier.text import Normalized, normalize_with_offsets
 
 HEADS = ("spam", "toxicity")
 LABEL_COLUMN = {"spam": "spam", "toxicity": "toxic"}
@@ -70,8 +68,8 @@ TRUSTED_TYPES = (
 
 _PICKLE_MAGIC = (b"\x80", b"(", b"]", b"}")
 _SPAN_LIMIT = 5
+_SPAN_MIN_WEIGHT = 0.1  # logit units: weaker pushes are noise, not reasons
 _TOKEN = re.compile(r"\S+")
-_WORD = re.compile(r"\w+")
 
 
 class ModelError(Exception):
@@ -163,8 +161,10 @@ class Head:
         self.coef = np.asarray(self.classifier.coef_, dtype=np.float64).ravel()
         self.intercept = float(np.asarray(self.classifier.intercept_).ravel()[0])
 
-    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+    def decision(self, X: sp.csr_matrix | FeatureBatch) -> np.ndarray:
         """Raw decision values (logits) of the linear classifier."""
+        if isinstance(X, FeatureBatch):
+            return X.dot(self.coef) + self.intercept
         return np.asarray(X @ self.coef, dtype=np.float64) + self.intercept
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
@@ -210,8 +210,8 @@ class Model:
 
     def predict_proba(self, comments: Sequence[Mapping[str, str] | str]) -> dict[str, np.ndarray]:
         """Per head, an array of calibrated probabilities for a batch."""
-        X = self.featurizer.transform(comments)
-        return {name: head.calibrate(head.decision(X)) for name, head in self.heads.items()}
+        batch = self.featurizer.featurize(comments)
+        return {name: head.calibrate(head.decision(batch)) for name, head in self.heads.items()}
 
     def score(self, comments: Sequence[Mapping[str, str] | str]) -> list[Scores]:
         """Scores for a batch of comments (dicts with "text", optional "name", "email", "url")."""
@@ -226,49 +226,46 @@ class Model:
         """Per head: score, reason codes from the metadata, and the spans of the original
         text that raised the score most (start/end index the original text)."""
         featurizer = self.featurizer
-        text = _field(comment, "text")
-        row = featurizer.transform([comment])
-        values = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-        normalized = normalize_with_offsets(text)
-        char_ngrams = (int(featurizer.char_ngrams[0]), int(featurizer.char_ngrams[1]))
-        word_low, word_high = int(featurizer.word_ngrams[0]), int(featurizer.word_ngrams[1])
+        normalized = normalize_with_offsets(_field(comment, "text"))
+        text = normalized.text
+        row = featurizer.featurize([comment], [text]).to_csr()
+        values = np.zeros(featurizer.n_output, dtype=np.float64)
+        values[row.indices] = row.data
 
-        # (token index, feature name, share) for every text feature a token produces
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(normalized.text)]
-        owned: list[tuple[int, str, float]] = []
-        words: list[tuple[int, str]] = []
-        for index, (_, _, token) in enumerate(tokens):
-            owned.extend((index, name, 1.0) for name in set(token_features(token, char_ngrams)))
-            words.extend((index, w) for w in _WORD.findall(token))
-        if word_low <= 1 <= word_high:
-            owned.extend((index, WORD_PREFIX + w, 1.0) for index, w in words)
-        if word_high >= 2:
-            for (i, a), (j, b) in itertools.pairwise(words):
-                owned.append((i, f"{WORD_PREFIX}{a} {b}", 0.5))
-                owned.append((j, f"{WORD_PREFIX}{a} {b}", 0.5))
-        columns = featurizer.hash_names(name for _, name, _ in owned)
-        sharers: dict[int, float] = {}
-        for (_, _, share), column in zip(owned, columns.tolist(), strict=True):
-            sharers[column] = sharers.get(column, 0.0) + share
+        tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        token_starts = np.asarray([t[0] for t in tokens], dtype=np.int64)
+        token_ends = np.asarray([t[1] for t in tokens], dtype=np.int64)
+        found = featurizer.hashed([text])
+        # the first and the last token each feature occurrence touches
+        left = np.searchsorted(token_ends, found.starts, side="right")
+        right = np.searchsorted(token_starts, found.ends, side="left") - 1
+        keep = (left <= right) & (left < len(tokens)) & (right >= 0)
+        columns, left, right = found.columns[keep], left[keep], right[keep]
+        # a column's value is its count times a scale: each occurrence owns one count
+        _, inverse, counts = np.unique(columns, return_inverse=True, return_counts=True)
+        share = np.where(left == right, 1.0, 0.5) / counts[inverse]
 
         meta = extract_metadata(comment) if featurizer.metadata else None
         explained: dict[str, HeadExplanation] = {}
         for name, head in self.heads.items():
             probability = float(head.calibrate(head.decision(row))[0])
-            per_token = np.zeros(len(tokens))
-            for (index, _, share), column in zip(owned, columns.tolist(), strict=True):
-                weight = head.coef[column] * values.get(column, 0.0)
-                per_token[index] += weight * share / sharers[column]
+            weight = head.coef[columns] * values[columns] * share
+            per_token = np.bincount(left, weight, minlength=len(tokens)) + np.bincount(
+                right, weight, minlength=len(tokens)
+            )
+            per_token -= np.bincount(
+                left, np.where(left == right, weight, 0.0), minlength=len(tokens)
+            )
             spans = _top_spans(normalized, tokens, per_token)
             reasons = self._meta_reasons(name, head, meta, values)
-            if spans:
+            if spans and probability >= self.thresholds[name].get("review", 0.5):
                 quoted = ", ".join(f"“{span.text}”" for span in spans[:3])
                 reasons.append(Reason("terms", f"wording that raises the score: {quoted}"))
             explained[name] = HeadExplanation(probability, reasons, spans)
         return Explanation(spam=explained["spam"], toxicity=explained["toxicity"])
 
     def _meta_reasons(
-        self, head_name: str, head: Head, meta: Metadata | None, values: Mapping[int, float]
+        self, head_name: str, head: Head, meta: Metadata | None, values: np.ndarray
     ) -> list[Reason]:
         if meta is None:
             return []
@@ -278,7 +275,7 @@ class Model:
             total = 0.0
             for meta_name in names:
                 column = base + META.index(meta_name)
-                total += head.coef[column] * values.get(column, 0.0)
+                total += head.coef[column] * values[column]
             return total > 0
 
         reasons: list[Reason] = []
@@ -304,14 +301,15 @@ class Model:
 
 
 def _top_spans(
-    normalized: Any, tokens: list[tuple[int, int, str]], per_token: np.ndarray
+    normalized: Normalized, tokens: list[tuple[int, int]], per_token: np.ndarray
 ) -> list[Span]:
     order = np.argsort(-per_token)
     spans: list[Span] = []
     seen: set[tuple[int, int]] = set()
+    top = float(per_token[order[0]]) if len(order) else 0.0
     for index in order.tolist():
         weight = float(per_token[index])
-        if weight <= 0.0 or len(spans) >= _SPAN_LIMIT:
+        if weight < max(_SPAN_MIN_WEIGHT, 0.2 * top) or len(spans) >= _SPAN_LIMIT:
             break
         start, end = normalized.original_span(tokens[index][0], tokens[index][1])
         if (start, end) in seen or end <= start:

@@ -1,0 +1,96 @@
+"""Features: hashed text n-grams plus optional comment-form metadata."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier.features import (
+    META,
+    CommentFeaturizer,
+    extract_metadata,
+    hash_texts,
+    is_disposable_email,
+    url_domain,
+)
+
+SMALL = 2**12
+
+
+def _meta(row: np.ndarray, name: str) -> float:
+    return float(row[SMALL + META.index(name)])
+
+
+def test_text_only_comment_has_zero_form_metadata() -> None:
+    matrix = CommentFeaturizer(n_features=SMALL).transform([{"text": "hello there friend"}])
+    row = matrix.toarray()[0]
+    assert matrix.shape == (1, SMALL + len(META))
+    for name in ("links", "link_in_name", "url_field", "disposable_email"):
+        assert _meta(row, name) == 0.0
+    assert (row[:SMALL] >= 0).all() and row[:SMALL].any()
+
+
+def test_metadata_columns_reflect_the_form_fields() -> None:
+    comment = {
+        "text": "BUY NOW at http://a.example.com and http://b.example.com",
+        "name": "deals www.shop.example.com",
+        "email": "x@mailinator.com",
+        "url": "https://www.Shop.example.com/path",
+    }
+    row = CommentFeaturizer(n_features=SMALL).transform([comment]).toarray()[0]
+    assert _meta(row, "links") == pytest.approx(2 / 5)
+    assert _meta(row, "has_link") == 1.0
+    assert _meta(row, "link_in_name") == 1.0
+    assert _meta(row, "url_field") == 1.0
+    assert _meta(row, "disposable_email") == 1.0
+    assert _meta(row, "caps") > 0.0
+
+
+def test_plain_strings_and_missing_fields_are_accepted() -> None:
+    featurizer = CommentFeaturizer(n_features=SMALL)
+    as_string = featurizer.transform(["just words"]).toarray()
+    as_dict = featurizer.transform([{"text": "just words", "email": ""}]).toarray()
+    assert np.array_equal(as_string, as_dict)
+
+
+def test_without_metadata_only_text_columns() -> None:
+    matrix = CommentFeaturizer(n_features=SMALL, metadata=False).transform(["a b c"])
+    assert matrix.shape == (1, SMALL)
+
+
+def test_scoring_dot_product_equals_the_matrix_product() -> None:
+    featurizer = CommentFeaturizer(n_features=SMALL)
+    comments = [{"text": "some words, some words", "url": "http://x.example.com"}, {"text": ""}]
+    weights = np.random.default_rng(0).normal(size=featurizer.n_output)
+    batch = featurizer.featurize(comments)
+    assert np.allclose(batch.dot(weights), batch.to_csr() @ weights)
+
+
+def test_batch_rows_equal_single_rows() -> None:
+    featurizer = CommentFeaturizer(n_features=SMALL)
+    comments = [{"text": "first comment here"}, {"text": ""}, {"text": "third, with www.x.com"}]
+    batch = featurizer.transform(comments).toarray()
+    for i, comment in enumerate(comments):
+        assert np.array_equal(batch[i], featurizer.transform([comment]).toarray()[0])
+
+
+def test_obfuscated_spelling_gives_the_same_features() -> None:
+    featurizer = CommentFeaturizer(n_features=SMALL)
+    plain, hidden = featurizer.transform(["free viagra", "ｆｒｅｅ v1agra"]).toarray()
+    assert np.array_equal(plain, hidden)
+
+
+def test_hashed_occurrences_carry_their_text_positions() -> None:
+    text = "big cat"
+    found = hash_texts([text], SMALL, (2, 3), (1, 2))
+    padded = f" {text} "
+    pieces = {padded[s + 1 : e + 1] for s, e in zip(found.starts, found.ends, strict=True)}
+    assert {"big", "cat", "big cat", " b", "t "} <= pieces
+
+
+def test_domains_and_disposable_list() -> None:
+    assert url_domain("HTTPS://www.Example.com:8080/x?y") == "example.com"
+    assert is_disposable_email("someone@mailinator.com")
+    assert not is_disposable_email("someone@gmail.com")
+    assert not is_disposable_email("not-an-address")
+    assert extract_metadata({"text": "hi"}).links == 0

@@ -1,0 +1,71 @@
+"""Normalization: each obfuscation folds to the plain word, with offsets into the original."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from classifier.text import find_urls, normalize, normalize_with_offsets
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Buy v1agra now", "buy viagra now"),
+        ("f.u.c.k you", "fuck you"),
+        ("F U C K off", "fuck off"),
+        ("ｆｒｅｅ money", "free money"),
+        ("𝐟𝐫𝐞𝐞 gift", "free gift"),
+        ("Сheap раss", "cheap pass"),  # Cyrillic С, а
+        ("$hit and h3ll0 and c4sh", "shit and hello and cash"),
+        ("sooooo goooood!!!!!", "soo good!!"),
+        ("zero\u200bwidth\ufeff text\u00ad", "zerowidth text"),
+        ("caf\u00e9 na\u00efve", "cafe naive"),
+        ("Tom &amp; Jerry &#39;quoted&#39;", "tom & jerry 'quoted'"),
+        ("<b>bold</b> <script>x</script>", "bold x"),
+        ("<a href='http://spam.example.com/x'>click</a>", "xurlx click"),
+        ("see http://a.example.com/x?y=1 and www.b.org", "see xurlx and xurlx"),
+        ("visit murdev.com today", "visit xurlx today"),
+        ("mail joe.doe+x@example.com now", "mail xemailx now"),
+        ("@USER Go home URL", "xuserx go home xurlx"),
+        ("RT @someone: hello", "xuserx : hello"),
+        ("  many \n\t spaces  ", "many spaces"),
+        ("mp3 2nd covid19", "mp3 2nd covid19"),
+    ],
+)
+def test_normalize_folds_obfuscation(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["Buy v1agra at http://x.example.com !!!", "f.u.c.k &amp; <i>ｆｒｅｅ</i>", ""]
+)
+def test_offset_path_gives_the_same_text(raw: str) -> None:
+    assert normalize_with_offsets(raw).text == normalize(raw)
+
+
+def test_offsets_point_at_the_original_word() -> None:
+    raw = "well, ｆｒｅｅ v1agra here"
+    normalized = normalize_with_offsets(raw)
+    start = normalized.text.index("viagra")
+    begin, end = normalized.original_span(start, start + len("viagra"))
+    assert raw[begin:end] == "v1agra"
+    start = normalized.text.index("free")
+    begin, end = normalized.original_span(start, start + 4)
+    assert raw[begin:end] == "ｆｒｅｅ"
+
+
+@given(st.text(max_size=200))
+def test_every_normalized_character_maps_into_the_original(raw: str) -> None:
+    normalized = normalize_with_offsets(raw)
+    assert normalized.text == normalize(raw)
+    assert len(normalized.starts) == len(normalized.text) == len(normalized.ends)
+    for start, end in zip(normalized.starts, normalized.ends, strict=True):
+        assert 0 <= start < end <= len(raw)
+
+
+def test_find_urls_counts_links_of_every_form() -> None:
+    text = 'go to http://a.example.com, www.b.org and c.net <a href="https://d.io/x">d</a>'
+    assert len(find_urls(text)) == 4
+    assert find_urls("no links here. none at all") == []

@@ -1,0 +1,87 @@
+"""Training: group splits, weights, thresholds, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from classifier import load_model
+from classifier.data import LabeledComment, load_labeled
+from classifier.train import (
+    CONVERSATION,
+    Recipe,
+    choose_thresholds,
+    expected_calibration_error,
+    head_rows,
+    sample_weights,
+    split_dataset,
+    train,
+)
+
+from .conftest import TINY_CSV, TINY_RECIPE
+
+
+def test_whole_videos_stay_on_one_side_of_the_split() -> None:
+    rows, _ = load_labeled([TINY_CSV])
+    splits = split_dataset(rows, seed=3)
+    sides: dict[str, set[str]] = {}
+    for name, part in (("train", splits.train), ("val", splits.val), ("test", splits.test)):
+        for row in part:
+            if row.extra.get("video"):
+                sides.setdefault(row.extra["video"], set()).add(name)
+    assert all(len(s) == 1 for s in sides.values())
+    assert {"train", "val", "test"} == set().union(*sides.values())
+
+
+def test_split_is_fixed_by_the_seed() -> None:
+    rows, _ = load_labeled([TINY_CSV])
+    first = [r.id for r in split_dataset(rows, seed=5).test]
+    again = [r.id for r in split_dataset(rows, seed=5).test]
+    assert first == again
+
+
+def test_toxicity_rows_are_conversational_spam_negatives() -> None:
+    rows = [LabeledComment("a", spam=1, source="s"), LabeledComment("b", toxic=1, source="t")]
+    selected, labels, groups = head_rows(rows, "spam")
+    assert [r.text for r in selected] == ["a", "b"]
+    assert labels.tolist() == [1, 0]
+    assert groups == ["s", CONVERSATION]
+
+
+def test_toxicity_weights_balance_each_source_and_class() -> None:
+    labels = np.array([1, 1, 1, 0, 1, 0, 0, 0])
+    groups = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
+    weights = sample_weights("toxicity", labels, list(groups), Recipe())
+    cells = [weights[(groups == g) & (labels == y)].sum() for g in ("a", "b") for y in (0, 1)]
+    assert np.allclose(cells, cells[0])
+    assert np.isclose(weights.mean(), 1.0)
+
+
+def test_thresholds_meet_recall_and_precision() -> None:
+    probs = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1])
+    labels = np.array([1, 1, 1, 1, 0, 1, 0, 1, 0, 0])
+    chosen = choose_thresholds(probs, labels, recall=0.8, precision=0.98)
+    assert chosen["review"] == 0.6  # 5 of 6 positives at p >= 0.6
+    assert chosen["reject"] == 0.8  # all four at p >= 0.8 are positive
+
+
+def test_expected_calibration_error() -> None:
+    assert expected_calibration_error(np.array([0.0, 1.0]), np.array([0, 1])) == 0.0
+    assert expected_calibration_error(np.array([0.9, 0.9]), np.array([0, 0])) == np.float64(0.9)
+
+
+def test_tiny_end_to_end_training_writes_a_loadable_model(tmp_path: Path) -> None:
+    messages: list[str] = []
+    model = train([TINY_CSV], tmp_path, recipe=TINY_RECIPE, progress=messages.append)
+    directory = tmp_path / model.version
+    assert model.directory == directory
+    assert any("fitting the spam head" in m for m in messages)
+    card = json.loads((directory / "card.json").read_text())
+    assert card["data"][0]["rows"] == 100
+    assert set(card["metrics"]["test"]) == {"spam", "toxicity"}
+    assert card["moderator_labels"] == 0
+    assert "tiny" in (directory / "MODEL_CARD.md").read_text()
+    loaded = load_model(directory)
+    assert loaded.score([{"text": "hello"}]) == model.score([{"text": "hello"}])
