@@ -76,7 +76,7 @@ class Settings:
     metrics_dir: Path | None = None
     # Concurrent intake requests of one worker are scored in one model call: at most
     # batch_max comments, waiting up to batch_wait_ms for requests already being parsed.
-    batch_wait_ms: float = 5.0
+    batch_wait_ms: float = 0.0
     batch_max: int = 32
 
     @property
@@ -132,7 +132,7 @@ class Settings:
             ),
             cookie_secure=reader.optional_bool("MODQ_COOKIE_SECURE"),
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
-            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", 5.0, low=0.0, high=1000.0),
+            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", 0.0, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", 32, low=1, high=1000),
         )
         _check_thresholds(settings.thresholds)
