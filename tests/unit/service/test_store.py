@@ -78,3 +78,10 @@ def test_ids_sort_by_time_and_are_unguessable() -> None:
     assert new_comment_id(1_000) != earlier
     assert is_comment_id(earlier) and len(earlier) == 26
     assert not is_comment_id("../etc/passwd") and not is_comment_id(earlier.upper())
+
+
+def test_any_text_round_trips_exactly(redis_client: redis.Redis) -> None:
+    text = 'Zoë 👍🏽 "quoted" \\ back\\slash\n\ttab \u2028 日本語 {"json": [1]}'
+    saved = CommentStore(redis_client).save(comment(text=text, name="Zoë 👍"))
+    record = redis_client.hgetall(keys.comment(saved.id))
+    assert record["text"] == text and record["name"] == "Zoë 👍"
