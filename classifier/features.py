@@ -18,6 +18,7 @@ featurizer the same object for every head: vectorize once, score two heads.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -48,6 +49,13 @@ class _LazyTable(dict[int, str]):
 
 
 # Python's regex \w: alphanumeric or underscore. One ASCII byte per character.
+LEXICON_META = (
+    "profanity",  # words on the profanity list, 0..1 (3 or more = 1), times lexicon_scale
+    "insults",  # words on the insult list, likewise
+    "lexicon_any",  # any listed word, times lexicon_scale
+)
+LEXICON_CAP = 3
+
 _WORD_MASK = _LazyTable(lambda c: "w" if c.isalnum() or c == "_" else " ")
 # Letters only: "U" for a capital, "l" for any other letter.
 _LETTER_CASE = _LazyTable(lambda c: ("U" if c.isupper() else "l") if c.isalpha() else "")
@@ -195,6 +203,11 @@ class HashedText:
     columns: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
+    # every word (regex \\w+): its row, 64-bit hash (for word lists) and [start, end)
+    word_rows: np.ndarray
+    word_hashes: np.ndarray
+    word_starts: np.ndarray
+    word_ends: np.ndarray
 
 
 def hash_texts(
@@ -245,13 +258,13 @@ def hash_texts(
         ends.append(begin + n)
 
     low, high = word_ngrams
+    mask = np.frombuffer(joined.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8)
+    edges = np.diff(np.concatenate(([0], (mask == 119).astype(np.int8), [0])))
+    w_begin = np.flatnonzero(edges == 1)
+    w_end = np.flatnonzero(edges == -1)
+    w_hash = _mix(substring_hash(w_begin, w_end) + _SALT_WORD)
+    w_row = row_of[w_begin] if len(w_begin) else np.zeros(0, dtype=np.int64)
     if high >= 1:
-        mask = np.frombuffer(joined.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8)
-        edges = np.diff(np.concatenate(([0], (mask == 119).astype(np.int8), [0])))
-        w_begin = np.flatnonzero(edges == 1)
-        w_end = np.flatnonzero(edges == -1)
-        w_hash = _mix(substring_hash(w_begin, w_end) + _SALT_WORD)
-        w_row = row_of[w_begin] if len(w_begin) else np.zeros(0, dtype=np.int64)
         if low <= 1:
             rows.append(w_row)
             columns.append((w_hash >> shift).astype(np.int64))
@@ -274,7 +287,23 @@ def hash_texts(
         columns=np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
         starts=all_starts - offset,
         ends=(np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)) - offset,
+        word_rows=w_row,
+        word_hashes=w_hash,
+        word_starts=w_begin - doc_starts[w_row] - 1,
+        word_ends=w_end - doc_starts[w_row] - 1,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def word_hashes(words: tuple[str, ...]) -> np.ndarray:
+    """The 64-bit word hashes (as ``HashedText.word_hashes``) of single-word entries."""
+    single = [w for w in words if _SINGLE_WORD.fullmatch(w)]
+    if not single:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(hash_texts(single, 2, (0, 0), (0, 0)).word_hashes)
+
+
+_SINGLE_WORD = re.compile(r"\w+")
 
 
 def field_columns(meta: Metadata, n_features: int) -> list[int]:
@@ -301,11 +330,17 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         char_ngrams: tuple[int, int] = (2, 4),
         word_ngrams: tuple[int, int] = (1, 2),
         metadata: bool = True,
+        profanity: tuple[str, ...] = (),
+        insults: tuple[str, ...] = (),
+        lexicon_scale: float = 3.0,
     ) -> None:
         self.n_features = n_features
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
         self.metadata = metadata
+        self.profanity = profanity
+        self.insults = insults
+        self.lexicon_scale = lexicon_scale
 
     def fit(self, X: Any = None, y: Any = None) -> CommentFeaturizer:
         """Nothing to learn (hashing); present for the Pipeline protocol."""
@@ -316,9 +351,38 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         return True
 
     @property
+    def lexicon(self) -> bool:
+        """Whether the word-list features (LEXICON_META) are on."""
+        return bool(getattr(self, "profanity", ()) or getattr(self, "insults", ()))
+
+    @property
+    def meta_names(self) -> tuple[str, ...]:
+        """Names of the columns after the hashed block, in order."""
+        return (META if self.metadata else ()) + (LEXICON_META if self.lexicon else ())
+
+    @property
     def n_output(self) -> int:
-        """Number of output columns (hashed text features plus META)."""
-        return int(self.n_features) + (len(META) if self.metadata else 0)
+        """Number of output columns (hashed text features, then ``meta_names``)."""
+        return int(self.n_features) + len(self.meta_names)
+
+    def _lexicon_columns(self, found: HashedText, n_rows: int) -> np.ndarray:
+        """LEXICON_META values per row: capped counts of profanity and insults, any hit."""
+        profane = np.isin(found.word_hashes, word_hashes(tuple(self.profanity)))
+        insulting = np.isin(found.word_hashes, word_hashes(tuple(self.insults)))
+        cap = float(LEXICON_CAP)
+        p = np.minimum(np.bincount(found.word_rows[profane], minlength=n_rows), cap) / cap
+        i = np.minimum(np.bincount(found.word_rows[insulting], minlength=n_rows), cap) / cap
+        values = np.stack((p, i, ((p + i) > 0).astype(np.float64)), axis=1)
+        return values * float(self.lexicon_scale)
+
+    def lexicon_hits(self, found: HashedText) -> np.ndarray:
+        """Per word of ``found``: whether it is on one of the word lists."""
+        if not self.lexicon:
+            return np.zeros(len(found.word_hashes), dtype=bool)
+        listed = np.concatenate(
+            (word_hashes(tuple(self.profanity)), word_hashes(tuple(self.insults)))
+        )
+        return np.isin(found.word_hashes, listed)
 
     def hashed(self, texts: Sequence[str]) -> HashedText:
         """Feature occurrences of normalized texts (see ``hash_texts``)."""
@@ -354,6 +418,8 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         scale = 1.0 / np.sqrt(np.maximum(per_row, 1.0))
         k = len(META) if self.metadata else 0
         dense = np.asarray([m.vector() for m in metas], dtype=np.float64).reshape(n_rows, k)
+        if self.lexicon:
+            dense = np.hstack((dense, self._lexicon_columns(occurrences, n_rows)))
         return FeatureBatch(n_rows, n_features, rows, columns, scale, dense)
 
 

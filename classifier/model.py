@@ -36,6 +36,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier import registry
 from classifier.features import (
+    LEXICON_META,
     META,
     CommentFeaturizer,
     FeatureBatch,
@@ -113,7 +114,7 @@ class Scores:
 @dataclass(frozen=True)
 class Reason:
     """A reason code and a human sentence (codes: links, link_in_name, url_field,
-    disposable_email, caps, terms)."""
+    disposable_email, profanity, insults, caps, terms)."""
 
     code: str
     message: str
@@ -245,6 +246,14 @@ class Model:
         _, inverse, counts = np.unique(columns, return_inverse=True, return_counts=True)
         share = np.where(left == right, 1.0, 0.5) / counts[inverse]
 
+        # tokens holding a listed word share the lexicon columns' push
+        hits = featurizer.lexicon_hits(found)
+        hit_tokens = np.searchsorted(token_ends, found.word_starts[hits], side="right")
+        lexicon_columns = [
+            int(featurizer.n_features) + featurizer.meta_names.index(name)
+            for name in LEXICON_META
+            if featurizer.lexicon
+        ]
         meta = extract_metadata(comment) if featurizer.metadata else None
         explained: dict[str, HeadExplanation] = {}
         for name, head in self.heads.items():
@@ -256,6 +265,11 @@ class Model:
             per_token -= np.bincount(
                 left, np.where(left == right, weight, 0.0), minlength=len(tokens)
             )
+            if len(hit_tokens):
+                pushed = float(head.coef[lexicon_columns] @ values[lexicon_columns])
+                per_token += np.bincount(
+                    hit_tokens, np.full(len(hit_tokens), pushed / len(hit_tokens)), len(tokens)
+                )
             spans = _top_spans(normalized, tokens, per_token)
             reasons = self._meta_reasons(name, head, meta, values)
             if spans and probability >= self.thresholds[name].get("review", 0.5):
@@ -293,6 +307,11 @@ class Model:
                     "disposable_email", f"disposable e-mail address domain ({meta.email_domain})"
                 )
             )
+        for name, what in (("profanity", "profane"), ("insults", "insulting")):
+            if name in self.featurizer.meta_names:
+                column = base + self.featurizer.meta_names.index(name)
+                if values[column] > 0 and head.coef[column] > 0:
+                    reasons.append(Reason(name, f"{what} words in the text"))
         if meta.caps >= 0.5 and pushes_up("caps"):
             reasons.append(
                 Reason("caps", f"{round(meta.caps * 100)} % of the letters are capitals")

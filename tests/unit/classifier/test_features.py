@@ -94,3 +94,17 @@ def test_domains_and_disposable_list() -> None:
     assert not is_disposable_email("someone@gmail.com")
     assert not is_disposable_email("not-an-address")
     assert extract_metadata({"text": "hi"}).links == 0
+
+
+def test_lexicon_columns_count_listed_words_after_folding() -> None:
+    from classifier.lexicon import insult_words, profanity_words
+
+    featurizer = CommentFeaturizer(
+        n_features=SMALL, profanity=profanity_words(), insults=insult_words(), lexicon_scale=1.0
+    )
+    assert featurizer.meta_names[-3:] == ("profanity", "insults", "lexicon_any")
+    matrix = featurizer.transform(["you st*pid 1d10t", "sh1t, ｆｕｃｋ", "a kind word"]).toarray()
+    lexicon = matrix[:, -3:]
+    assert lexicon[1, 0] == pytest.approx(2 / 3)  # two profane words
+    assert lexicon[2].tolist() == [0.0, 0.0, 0.0]
+    assert lexicon[1, 2] == 1.0
