@@ -15,8 +15,11 @@ base test split plus the moderator test share) and compares ROC-AUC per head
 and per set:
 
 - refused if the candidate is worse than the current model by more than
-  ``margin`` on any set with at least ``GATE_MIN_PER_CLASS`` rows of each class
-  (smaller sets are too noisy to veto on their own);
+  ``margin`` on any set with at least ``GATE_MIN_PER_CLASS`` rows of each class,
+  beyond what the set's size can tell apart: the drop must exceed
+  ``margin + Z * se``, with ``se`` the standard error of the paired ROC-AUC
+  difference (DeLong et al. 1988) and ``Z`` = 1.645 (one-sided 95 %). A public
+  set with 48 positives cannot show a 0.015 drop; one with 3,000 can;
 - refused unless it is better overall: the mean ROC-AUC change over the sets
   with at least ``OVERALL_MIN_PER_CLASS`` rows of each class must be above 0,
   where the moderator sets (the site's own comments) count as much as all the
@@ -26,19 +29,33 @@ and per set:
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+from scipy.stats import rankdata
+
 from classifier.data import DataFile, LabeledComment, dedupe
 from classifier.model import Model
-from classifier.train import DEFAULT_SEED, Recipe, Splits, fit_model, heldout_metrics, split_dataset
+from classifier.train import (
+    CONVERSATION,
+    DEFAULT_SEED,
+    Recipe,
+    Splits,
+    fit_model,
+    head_rows,
+    heldout_metrics,
+    split_dataset,
+)
 
 MODERATOR = "moderator"
 # Measured by experiments/adaptation.py (see README, "Learning from your moderators").
 DEFAULT_LABEL_WEIGHT = 4.0
 GATE_MIN_PER_CLASS = 20
 OVERALL_MIN_PER_CLASS = 5
+Z = 1.645
 AGGREGATES = frozenset({"all", "all_spam_labeled", "conversation"})
 
 Progress = Callable[[str], None]
@@ -137,6 +154,7 @@ class SetComparison:
     positives: int
     current: float
     candidate: float
+    se: float = 0.0
 
     @property
     def delta(self) -> float:
@@ -169,16 +187,18 @@ class GateResult:
             "promote": self.promote,
             "reason": self.reason,
             "overall_delta": round(self.overall, 4),
-            "sets": [asdict(s) | {"delta": round(s.delta, 4)} for s in self.sets],
+            "sets": [
+                asdict(s) | {"delta": round(s.delta, 4), "se": round(s.se, 4)} for s in self.sets
+            ],
         }
 
     def table(self) -> list[str]:
         """One line per compared set, for the retrain log."""
-        lines = [f"{'set':<40} {'rows':>6} {'pos':>5} {'current':>8} {'candidate':>9}"]
+        lines = [f"{'set':<40} {'rows':>6} {'pos':>5} {'current':>8} {'candidate':>9} {'se':>7}"]
         for s in self.sets:
             lines.append(
                 f"{s.head + '/' + s.name:<40} {s.rows:>6} {s.positives:>5} "
-                f"{s.current:>8.4f} {s.candidate:>9.4f}"
+                f"{s.current:>8.4f} {s.candidate:>9.4f} {s.se:>7.4f}"
             )
         return lines
 
@@ -186,31 +206,53 @@ class GateResult:
 def compare_models(
     candidate: Model, current: Model, test_rows: Sequence[LabeledComment]
 ) -> list[SetComparison]:
-    """ROC-AUC of both models per head and per dataset of the held-out rows."""
-    ours = heldout_metrics(candidate, test_rows)
-    theirs = heldout_metrics(current, test_rows)
+    """ROC-AUC of both models per head and per dataset of the held-out rows (as in
+    ``heldout_metrics``), with the standard error of their paired difference."""
+    comments = [r.comment() for r in test_rows]
+    ours, theirs = candidate.predict_proba(comments), current.predict_proba(comments)
+    index = {id(r): i for i, r in enumerate(test_rows)}
     sets = []
-    for head, per_set in ours.items():
-        for name, values in per_set.items():
-            before = theirs.get(head, {}).get(name, {})
-            if name in AGGREGATES or "roc_auc" not in values or "roc_auc" not in before:
+    for head in ours:
+        rows, labels, groups = head_rows(test_rows, head)
+        picked = np.asarray([index[id(r)] for r in rows], dtype=np.int64)
+        names = [g if g == CONVERSATION else r.dataset for r, g in zip(rows, groups, strict=True)]
+        for name in sorted(set(names) - AGGREGATES):
+            mask = np.asarray([n == name for n in names])
+            y = labels[mask]
+            if not 0 < y.sum() < len(y):
                 continue
-            sets.append(
-                SetComparison(
-                    head=head,
-                    name=name,
-                    rows=int(values["rows"]),
-                    positives=int(values["positives"]),
-                    current=float(before["roc_auc"]),
-                    candidate=float(values["roc_auc"]),
-                )
+            auc_new, auc_old, se = paired_auc(
+                y, ours[head][picked[mask]], theirs[head][picked[mask]]
             )
+            sets.append(SetComparison(head, name, len(y), int(y.sum()), auc_old, auc_new, se))
     return sets
+
+
+def paired_auc(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """ROC-AUC of scores ``a`` and ``b`` on labels ``y``, and the standard error of
+    ``auc(a) - auc(b)`` by DeLong's method (fast midrank form of Sun and Xu 2014)."""
+    pos, neg = y == 1, y == 0
+    m, n = int(pos.sum()), int(neg.sum())
+    aucs, v_pos, v_neg = [], [], []
+    for scores in (a, b):
+        x, z = scores[pos], scores[neg]
+        tx, tz = rankdata(x), rankdata(z)
+        t_all = rankdata(np.concatenate([x, z]))
+        aucs.append(float(t_all[:m].sum() / (m * n) - (m + 1) / (2 * n)))
+        v_pos.append((t_all[:m] - tx) / n)
+        v_neg.append(1.0 - (t_all[m:] - tz) / m)
+    s_pos = np.cov(np.vstack(v_pos)) if m > 1 else np.zeros((2, 2))
+    s_neg = np.cov(np.vstack(v_neg)) if n > 1 else np.zeros((2, 2))
+    cov = s_pos / m + s_neg / n
+    variance = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    return aucs[0], aucs[1], math.sqrt(max(variance, 0.0))
 
 
 def decide(sets: Sequence[SetComparison], margin: float) -> GateResult:
     """The gate's rule (module docstring) applied to per-set comparisons."""
-    worse = [s for s in sets if s.smaller_class >= GATE_MIN_PER_CLASS and s.delta < -margin]
+    worse = [
+        s for s in sets if s.smaller_class >= GATE_MIN_PER_CLASS and s.delta + Z * s.se < -margin
+    ]
     counted = [s for s in sets if s.smaller_class >= OVERALL_MIN_PER_CLASS]
     public = [s.delta for s in counted if not s.moderator]
     own = [s.delta for s in counted if s.moderator]
@@ -220,7 +262,7 @@ def decide(sets: Sequence[SetComparison], margin: float) -> GateResult:
         s = min(worse, key=lambda s: s.delta)
         reason = (
             f"candidate is worse on {s.head}/{s.name}: ROC-AUC {s.candidate:.4f} vs "
-            f"{s.current:.4f} ({s.delta:+.4f}, allowed -{margin:g})"
+            f"{s.current:.4f} ({s.delta:+.4f} ± {s.se:.4f}, allowed -{margin:g})"
         )
         if len(worse) > 1:
             reason += f" and on {len(worse) - 1} more set(s)"

@@ -121,7 +121,7 @@ def test_a_candidate_made_worse_on_purpose_is_kept_out_with_the_reason(
 
     assert result.exit_code == 0, result.output
     last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith(f"kept {base_version}: candidate is worse on toxicity/fx_tox"), (
-        result.stderr
-    )
+    # Refused either way the flipped labels show: worse on the public set, or no better.
+    assert last.startswith(f"kept {base_version}: candidate is "), result.stderr
+    assert "worse on toxicity/fx_tox" in last or "not better overall" in last, result.stderr
     assert current_version(settings.resolved_models_dir) == base_version
