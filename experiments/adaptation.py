@@ -96,9 +96,19 @@ def feed_halves(
                 continue
             seen.add(text)
             rows.append(row)
-    random.Random(seed).shuffle(rows)
-    half = len(rows) // 2
-    return rows[:half], rows[half:]
+    # Whole groups go to one half: Stormfront's sentences of one forum post stay together.
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        key = row["id"].rsplit("_", 1)[0] if row.get("source") == "stormfront_hate" else row["id"]
+        groups.setdefault(key, []).append(row)
+    order = sorted(groups)
+    random.Random(seed).shuffle(order)
+    fed: list[dict[str, str]] = []
+    measured: list[dict[str, str]] = []
+    for key in order:
+        (fed if len(fed) <= len(measured) else measured).extend(groups[key])
+    random.Random(seed).shuffle(fed)  # a site's comments arrive mixed, not post by post
+    return fed, measured
 
 
 def toxicity_auc(model: Model, rows: list[dict[str, str]]) -> float:
