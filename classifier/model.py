@@ -170,14 +170,20 @@ class Head:
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values."""
-        cal = self.calibrator
-        if isinstance(cal, IsotonicRegression):
-            out = np.interp(decision, cal.X_thresholds_, cal.y_thresholds_)
-        else:
-            a = float(np.asarray(cal.coef_).ravel()[0])
-            b = float(np.asarray(cal.intercept_).ravel()[0])
-            out = 1.0 / (1.0 + np.exp(-(a * decision + b)))
-        return np.clip(out, 0.0, 1.0)
+        return apply_calibration(self.calibrator, decision)
+
+
+def apply_calibration(
+    calibrator: IsotonicRegression | LogisticRegression, decision: np.ndarray
+) -> np.ndarray:
+    """A calibration map (isotonic, or Platt's sigmoid as a 1-D logistic regression)."""
+    if isinstance(calibrator, IsotonicRegression):
+        out = np.interp(decision, calibrator.X_thresholds_, calibrator.y_thresholds_)
+    else:
+        a = float(np.asarray(calibrator.coef_).ravel()[0])
+        b = float(np.asarray(calibrator.intercept_).ravel()[0])
+        out = 1.0 / (1.0 + np.exp(-(a * decision + b)))
+    return np.clip(out, 0.0, 1.0)
 
 
 class Model:
