@@ -44,8 +44,10 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         f"# modq model {card.get('version', '?')}",
         "",
         f"Created {card.get('created_at', '?')}. Two heads, **spam** and **toxicity**, each a "
-        "logistic regression on hashed word and character n-grams of the normalized text plus "
-        "comment-form metadata, with probabilities calibrated on a validation split.",
+        "logistic regression on hashed word and character n-grams of the normalized text, "
+        "comment-form metadata and two word-list counts (profanity from the `better-profanity` "
+        "list, MIT; insults written for modq), with probabilities calibrated on validation "
+        "rows (spam: out-of-fold over whole YouTube videos; toxicity: the validation split).",
         "",
         "## Intended use",
         "",
@@ -100,6 +102,16 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         "- The toxicity sources label different things (offensive tweets, hate on a forum, "
         "personal attacks on Wikipedia, news-site toxicity); a site's own notion will differ. "
         "Retrain with moderator labels (`make retrain`).",
+        "- Calibration: toxicity probabilities are calibrated on the pooled validation mix "
+        "(45 % toxic). Each source has its own base rate (1.5 % toxic on Wikipedia talk, "
+        "84 % in Davidson et al.), so per-source ECE is much larger than the pooled one; "
+        "a site's own rate needs its own calibration (retrain with moderator labels).",
+        "- Cross-source: a site is always a source the model has not seen. Measured "
+        "leave-one-source-out ROC-AUC is lower than the in-source numbers above (see "
+        "experiments/FINDINGS.md), lowest on OLID's broad 'offensive' label and on "
+        "Stormfront's 'hate' label.",
+        "- The word lists count listed words whatever the context: quoting or discussing a "
+        "slur raises the score.",
         "- Identity terms (e.g. gay, muslim, black) appear more often in toxic training rows "
         "than in ordinary comments, so comments that merely mention them can score higher; "
         "check wiki_toxicity_identity_test in the metrics.",
