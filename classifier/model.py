@@ -404,7 +404,10 @@ def load_model(path: str | Path | None = None) -> Model:
     (see ``classifier.registry``), else the default model shipped with the package."""
     if path is not None:
         return read_model_dir(path)
-    current = registry.current_model_dir()
+    try:
+        current = registry.current_model_dir()
+    except registry.RegistryError as error:
+        raise ModelNotFoundError(str(error)) from error
     return read_model_dir(current if current is not None else DEFAULT_MODEL_DIR)
 
 

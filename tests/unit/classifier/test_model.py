@@ -184,3 +184,14 @@ def test_every_explained_span_is_a_substring_of_the_original(tiny_model: Model, 
         for span in head.spans:
             assert 0 <= span.start < span.end <= len(text)
             assert text[span.start : span.end] == span.text
+
+
+def test_a_current_marker_naming_a_missing_model_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifier import ModelNotFoundError
+
+    (tmp_path / "CURRENT").write_text("2026.01.01-gone\n")
+    monkeypatch.setenv("MODQ_MODELS_DIR", str(tmp_path))
+    with pytest.raises(ModelNotFoundError, match=r"2026\.01\.01-gone"):
+        load_model()
