@@ -30,11 +30,16 @@ def _fmt(value: Any) -> str:
 
 
 def _metrics_table(per_split: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    columns = ["rows", "positives", "roc_auc", "average_precision", "ece",
-               "recall_at_review", "precision_at_reject", "fpr_at_reject"]  # fmt: skip
+    columns = [
+        "rows", "positives", "roc_auc", "average_precision", "ece",
+        "recall_at_review", "fpr_at_review", "precision_at_reject", "fpr_at_reject",
+    ]  # fmt: skip
     lines = ["| split | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for split, values in per_split.items():
-        lines.append(f"| {split} | " + " | ".join(_fmt(values.get(c)) for c in columns) + " |")
+        shown = dict(values)
+        if not shown.get("positives"):  # precision means nothing without positives
+            shown.pop("precision_at_reject", None)
+        lines.append(f"| {split} | " + " | ".join(_fmt(shown.get(c)) for c in columns) + " |")
     return lines
 
 
@@ -86,9 +91,11 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         lines.append(f"| {head} | {_fmt(values.get('review'))} | {_fmt(values.get('reject'))} |")
     lines += [
         "",
-        "`review`: the band p ≥ review holds ≥ 95 % of the validation positives; `reject`: "
-        "precision ≥ 0.98 among validation comments with p ≥ reject (for spam also: at most "
-        "0.5 % of ordinary conversation above it).",
+        "`review`: the band p ≥ review holds ≥ 95 % of the validation positives (toxicity: "
+        "the validation rows as they come; spam: weighted by source); `reject`: precision "
+        "≥ 0.98 among validation comments with p ≥ reject, with the training weights "
+        "(toxicity: sources equal, classes balanced in each; spam: YouTube 1, SMS 0.5, "
+        "conversation 0.5), and for spam at most 0.5 % of ordinary conversation above it.",
         "",
         "## Metrics (held-out test split)",
         "",
