@@ -74,7 +74,8 @@ def train(data: tuple[Path, ...], out: Path | None, no_promote: bool, seed: int 
     "model_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Model directory (default: the model the service would use).",
+    help="Model directory (default: the model the service would use: MODQ_MODEL, else the "
+    "current model of the registry, else the shipped default).",
 )
 @click.argument("in_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -87,8 +88,9 @@ def train(data: tuple[Path, ...], out: Path | None, no_promote: bool, seed: int 
 def score(model_dir: Path | None, in_csv: Path, output: Path | None) -> None:
     """Score a CSV with a text column: write every column plus spam_score and toxicity_score."""
     from classifier.model import load_model
+    from classifier.paths import pinned_model_dir
 
-    model = load_model(model_dir)
+    model = load_model(model_dir if model_dir is not None else pinned_model_dir())
     with in_csv.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         columns = list(reader.fieldnames or [])

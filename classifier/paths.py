@@ -5,7 +5,9 @@ the two variables that locate the model registry are read here and nowhere else
 in ``classifier``:
 
 - ``MODQ_MODELS_DIR``: the registry directory, if set;
-- else ``$MODQ_DATA_DIR/models`` with ``MODQ_DATA_DIR`` defaulting to ``var``.
+- else ``$MODQ_DATA_DIR/models`` with ``MODQ_DATA_DIR`` defaulting to ``var``;
+- ``MODQ_MODEL``: a model directory pinned by the operator (the service then uses it
+  instead of the registry; ``modq score`` without ``--model`` does the same).
 """
 
 from __future__ import annotations
@@ -23,3 +25,9 @@ def models_dir() -> Path:
         return Path(explicit)
     data_dir = os.environ.get("MODQ_DATA_DIR", "").strip() or "var"
     return Path(data_dir) / "models"
+
+
+def pinned_model_dir() -> Path | None:
+    """The model directory pinned with MODQ_MODEL, or None."""
+    pinned = os.environ.get("MODQ_MODEL", "").strip()
+    return Path(pinned) if pinned else None

@@ -83,3 +83,17 @@ def test_train_without_data_says_what_to_pass(
     result = CliRunner().invoke(cli, ["train"])
     assert result.exit_code != 0
     assert "--data" in result.output
+
+
+def test_score_without_model_uses_the_pinned_model(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifier import load_model
+
+    monkeypatch.setenv("MODQ_MODEL", str(tiny_model_dir))
+    source = _write_input(tmp_path / "in.csv")
+    result = CliRunner().invoke(cli, ["score", str(source)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    expected = load_model(tiny_model_dir).score([{"text": rows[1]["text"]}])[0]
+    assert float(rows[1]["toxicity_score"]) == pytest.approx(expected.toxicity, abs=1e-6)
