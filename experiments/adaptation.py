@@ -187,6 +187,41 @@ def feed(
     return index, decided, skipped
 
 
+def feed_uncertain(
+    service: Service, rows: list[dict[str, str]], posted: dict[str, dict[str, str]], target: int
+) -> tuple[int, int]:
+    """Like ``feed``, but every fed comment waits in the queue and the moderator claims the
+    ones the model is least sure of first (``sort=uncertain``); returns (decisions, skipped)."""
+    session = requests.Session()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    skipped = 0
+    if not posted:
+        for number, row in enumerate(rows):
+            comment = {"name": f"r{number}", "email": f"r{number}@example.org", "text": row["text"]}
+            body = session.post(service.url("/v1/comments"), json=comment, timeout=30).json()
+            if body.get("status") == "pending":
+                posted[body["id"]] = row
+            else:
+                skipped += 1
+    decided = sum(1 for row in posted.values() if row.get("_decided"))
+    while decided < target:
+        claim = {"limit": min(100, target - decided), "sort": "uncertain"}
+        items = session.post(
+            service.url("/v1/queue/claim"), json=claim, headers=auth, timeout=60
+        ).json()["items"]
+        if not items:
+            break
+        for item in items:
+            row = posted[item["id"]]
+            reject = {"decision": "reject", "reason": "toxic"}
+            decision = reject if row["toxic"] == "1" else {"decision": "approve"}
+            url = service.url(f"/v1/queue/{item['id']}/decision")
+            session.post(url, json=decision, headers=auth, timeout=30).raise_for_status()
+            row["_decided"] = "1"
+            decided += 1
+    return decided, skipped
+
+
 def run_retrain(env: dict[str, str], base: Path) -> tuple[str, str]:
     """The real `modq retrain`; (last line, full log)."""
     done = subprocess.run(
@@ -211,11 +246,17 @@ def main() -> None:
     parser.add_argument("--weight", type=float, default=None, help="label weight for the retrains")
     parser.add_argument("--weights", default="", help="label weights to compare at the last step")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--order",
+        choices=("arrival", "uncertain"),
+        default="arrival",
+        help="decide comments as they arrive, or claim the least certain first",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "experiments" / "adaptation")
     args = parser.parse_args()
 
     hold_out = set(args.hold_out.split(","))
-    work = args.out / f"{args.feed}-{args.seed}"
+    work = args.out / f"{args.feed}-{args.seed}-{args.order}"
     work.mkdir(parents=True, exist_ok=True)
     models_dir = work / "models"
     base = base_folder(args.data, hold_out, work)
@@ -261,6 +302,7 @@ def main() -> None:
         "hold_out": sorted(hold_out),
         "feed": args.feed,
         "seed": args.seed,
+        "order": args.order,
         "fed_rows_available": len(fed_rows),
         "measured_rows": len(measured),
         "measured_toxic": sum(r["toxic"] == "1" for r in measured),
@@ -269,8 +311,12 @@ def main() -> None:
     }
     try:
         index, decided, skipped = 0, 0, 0
+        posted: dict[str, dict[str, str]] = {}
         for step in [int(s) for s in args.steps.split(",")]:
-            index, decided, more = feed(service, fed_rows, index, decided, step)
+            if args.order == "uncertain":
+                decided, more = feed_uncertain(service, fed_rows, posted, step)
+            else:
+                index, decided, more = feed(service, fed_rows, index, decided, step)
             skipped += more
             log(f"{decided} decisions made through the API ({skipped} comments not held)")
             started = time.perf_counter()
