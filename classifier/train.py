@@ -91,6 +91,13 @@ class Recipe:
     # in experiments/FINDINGS.md); spam: weighted, else the conversation negatives
     # dominate the map and the YouTube ECE rises from 0.048 to 0.12.
     calibrate_unweighted: tuple[str, ...] = ("toxicity",)
+    # Heads whose review threshold is chosen on the validation rows as they come (the
+    # mix the map is calibrated on) rather than with the source-balanced weights; the
+    # reject threshold always uses the weights (each source's negatives count, which
+    # is the stricter choice). Toxicity, measured on the test split of the shipped
+    # model: weighted review 0.049 sends 54 % of non-toxic comments to review with
+    # 99 % recall; as they come 0.17 sends 22 % with 96 % recall.
+    review_unweighted: tuple[str, ...] = ("toxicity",)
     max_iter: int = 2000
 
 
@@ -309,7 +316,9 @@ def _select(
         if n_conversation > limit:
             share = limit / n_conversation
             keep = [
-                g != CONVERSATION or _unit(DEFAULT_SEED, r.group) < share
+                # its own salt: the split hashes groups with the seed, and a sample
+                # drawn with the same hash would only take rows of one split band
+                g != CONVERSATION or _unit(DEFAULT_SEED, "conversation:" + r.group) < share
                 for r, g in zip(selected, groups, strict=True)
             ]
             selected = [r for r, k in zip(selected, keep, strict=True) if k]
@@ -342,6 +351,9 @@ def _calibrate_and_choose(
     calibrator = _fit_calibrator(decision, labels, calibration_weights, recipe.calibration)
     probs = apply_calibration(calibrator, decision)
     chosen = choose_thresholds(probs, labels, weights)
+    if head in recipe.review_unweighted:
+        chosen["review"] = choose_thresholds(probs, labels)["review"]
+        chosen["reject"] = max(chosen["reject"], chosen["review"])
     if head == "spam":
         # never auto-reject more than 0.5 % of ordinary conversation (validation rows)
         conversation = np.asarray([g == CONVERSATION for g in groups])
