@@ -215,12 +215,14 @@ def hash_texts(
     n_features: int,
     char_ngrams: tuple[int, int],
     word_ngrams: tuple[int, int],
+    positions: bool = True,
 ) -> HashedText:
     """Character n-grams (of the text with a space on each side), word unigrams and bigrams
     (words as regex \\w+) of normalized texts, hashed to ``[0, n_features)``.
 
     Vectorized over the whole batch with a polynomial rolling hash, so the cost
     per text is a few numpy operations, not a Python loop over its n-grams.
+    Without ``positions`` the occurrences' starts and ends are left empty (scoring).
     """
     bits = n_features.bit_length() - 1
     if n_features != 1 << bits:
@@ -248,14 +250,21 @@ def hash_texts(
     def substring_hash(begin: np.ndarray, finish: np.ndarray) -> np.ndarray:
         return (prefix[finish] - prefix[begin]) * inverse[begin]
 
-    positions = np.arange(size, dtype=np.int64)
+    index = np.arange(size, dtype=np.int64)
     for n in range(max(char_ngrams[0], 1), char_ngrams[1] + 1):
-        begin = positions[positions + n <= end_of]
-        h = _mix(substring_hash(begin, begin + n) + _SALT_CHAR * _U64(n))
-        rows.append(row_of[begin])
+        if size < n:
+            continue
+        count = size - n + 1
+        # every position at once by slicing (the same values as substring_hash, no gathers)
+        valid = index[:count] + n <= end_of[:count]
+        every = (prefix[n:] - prefix[:count]) * inverse[:count]
+        h = _mix(every[valid] + _SALT_CHAR * _U64(n))
+        rows.append(row_of[:count][valid])
         columns.append((h >> shift).astype(np.int64))
-        starts.append(begin)
-        ends.append(begin + n)
+        if positions:
+            begin = index[:count][valid]
+            starts.append(begin)
+            ends.append(begin + n)
 
     low, high = word_ngrams
     mask = np.frombuffer(joined.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8)
@@ -268,20 +277,22 @@ def hash_texts(
         if low <= 1:
             rows.append(w_row)
             columns.append((w_hash >> shift).astype(np.int64))
-            starts.append(w_begin)
-            ends.append(w_end)
+            if positions:
+                starts.append(w_begin)
+                ends.append(w_end)
         if high >= 2 and len(w_begin) > 1:
             same = w_row[1:] == w_row[:-1]
             pair = _mix(w_hash[:-1][same] * _U64(_PRIME) + w_hash[1:][same] + _SALT_BIGRAM)
             rows.append(w_row[:-1][same])
             columns.append((pair >> shift).astype(np.int64))
-            starts.append(w_begin[:-1][same])
-            ends.append(w_end[1:][same])
+            if positions:
+                starts.append(w_begin[:-1][same])
+                ends.append(w_end[1:][same])
 
     all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     all_starts = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
     # positions relative to each normalized text (the padding space is position -1)
-    offset = doc_starts[all_rows] + 1
+    offset = doc_starts[all_rows] + 1 if positions else 0
     return HashedText(
         rows=all_rows,
         columns=np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
@@ -391,13 +402,14 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
             found.word_hashes, word_hashes(tuple(self.insults))
         )
 
-    def hashed(self, texts: Sequence[str]) -> HashedText:
+    def hashed(self, texts: Sequence[str], positions: bool = True) -> HashedText:
         """Feature occurrences of normalized texts (see ``hash_texts``)."""
         return hash_texts(
             texts,
             int(self.n_features),
             (int(self.char_ngrams[0]), int(self.char_ngrams[1])),
             (int(self.word_ngrams[0]), int(self.word_ngrams[1])),
+            positions,
         )
 
     def transform(self, X: Sequence[Comment | str]) -> sp.csr_matrix:
@@ -412,7 +424,7 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
             texts = [normalize(_field(comment, "text")) for comment in X]
         n_rows = len(texts)
         n_features = int(self.n_features)
-        occurrences = self.hashed(texts)
+        occurrences = self.hashed(texts, positions=False)
         rows, columns = occurrences.rows, occurrences.columns
         metas: list[Metadata] = [extract_metadata(c) for c in X] if self.metadata else []
         extra = [
