@@ -4,14 +4,14 @@ The featurizer is stateless (hashing), so every row is vectorized once per
 featurizer setting; each fold then fits only the toxicity logistic regression
 exactly as ``classifier.train.fit_model`` does (``head_rows``,
 ``sample_weights``, ``LogisticRegression(C, max_iter, tol=1e-5)``) on the
-trainer's train split of the other sources (``--spam``: of the other YouTube
+trainer's train split of the other sources (``spam:`` variants: of the other YouTube
 videos, with SMS and conversation rows as the recipe mixes them). Calibration is monotone and does
 not change ROC-AUC, so it is skipped. The reported LOSO numbers come from
 ``modq evaluate --loso`` (full ``fit_model``); use this only to compare variants,
 and say so when a variant is chosen after looking at these numbers.
 
-    nice .venv/bin/python experiments/loso_fast.py ../shared/datasets toxicity_c=4 toxicity_c=1
-    nice .venv/bin/python experiments/loso_fast.py --spam ../shared/datasets spam_c=2
+    nice .venv/bin/python experiments/loso_fast.py ../shared/datasets toxicity:toxicity_c=1 \
+        spam:spam_c=2 spam:default
 """
 
 from __future__ import annotations
@@ -67,26 +67,24 @@ def _held(r: LabeledComment, head: str, unit: str) -> bool:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    head = "toxicity"
-    if args and args[0] in ("--spam", "--toxicity"):
-        head = args.pop(0)[2:]
-    data = args[0]
-    variants = args[1:] or ["default"]
+    data = sys.argv[1]
+    # each variant: [spam:|toxicity:]key=value,... (default head: toxicity)
+    variants = [v if ":" in v.split("=", 1)[0] else f"toxicity:{v}" for v in sys.argv[2:]]
+    variants = variants or ["toxicity:default"]
     rows, _ = load_labeled([data])
-    label = "toxic" if head == "toxicity" else "spam"
-    units = _units(rows, head)
     index = {id(r): i for i, r in enumerate(rows)}
-    if head == "toxicity":
+    if any(v.startswith("toxicity:") for v in variants):
         line = []
-        for unit in units:
-            test = [r for r in rows if _held(r, head, unit) and r.toxic is not None]
+        for unit in _units(rows, "toxicity"):
+            test = [r for r in rows if _held(r, "toxicity", unit) and r.toxic is not None]
             y = np.array([r.toxic for r in test])
             auc = roc_auc_score(y, peer.score_texts([r.text for r in test]))
             line.append(f"{unit[:12]} {auc:.3f}")
         print("peer     " + "  ".join(line), flush=True)
     cache: dict[tuple[object, ...], Any] = {}
-    for text in variants:
+    for variant in variants:
+        head, text = variant.split(":", 1)
+        label = "toxic" if head == "toxicity" else "spam"
         recipe = parse_variant(text)
         key = (recipe.n_features, recipe.char_ngrams, recipe.word_ngrams)
         if key not in cache:
@@ -100,7 +98,7 @@ def main() -> None:
             print(f"  vectorized {len(rows)} rows in {time.time() - t0:.0f} s", flush=True)
         x = cache[key]
         out = []
-        for unit in units:
+        for unit in _units(rows, head):
             keep = [r for r in rows if not _held(r, head, unit)]
             train = split_dataset(keep, seed=DEFAULT_SEED).train
             h_rows, labels, groups = head_rows(train, head)
@@ -113,7 +111,7 @@ def main() -> None:
             p = clf.decision_function(x[[index[id(r)] for r in test]])
             out.append(f"{unit[:12]} {roc_auc_score(y, p):.3f}")
             print(f"    {text}: {out[-1]}", flush=True)
-        print(f"{text:<8} " + "  ".join(out), flush=True)
+        print(f"{variant:<8} " + "  ".join(out), flush=True)
 
 
 if __name__ == "__main__":
