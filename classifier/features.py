@@ -49,6 +49,11 @@ class _LazyTable(dict[int, str]):
 
 
 # Python's regex \w: alphanumeric or underscore. One ASCII byte per character.
+# Which feature code a model was fitted with. Bump it whenever the hashing, the
+# normalization or the metadata columns change what a text maps to: a model fitted
+# with other feature code would load fine and silently score garbage.
+FEATURES_VERSION = "2"
+
 LEXICON_META = (
     "profanity",  # words on the profanity list, 0..1 (3 or more = 1), times lexicon_scale
     "insults",  # words on the insult list, likewise

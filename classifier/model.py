@@ -36,6 +36,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier import registry
 from classifier.features import (
+    FEATURES_VERSION,
     LEXICON_META,
     META,
     CommentFeaturizer,
@@ -345,6 +346,13 @@ def _top_spans(
 
 
 def _check_versions(directory: Path, card: Mapping[str, Any]) -> None:
+    features = card.get("features_version")
+    if features != FEATURES_VERSION:
+        raise ModelVersionError(
+            f"the model in {directory} was fitted with feature code version {features or '?'}, "
+            f"but this installation computes features version {FEATURES_VERSION}: its scores "
+            "would be meaningless. Retrain it with `make train` (or `modq train --data PATH`)."
+        )
     saved = card.get("libraries", {})
     installed = library_versions()
     differ = [lib for lib in LIBRARIES if str(saved.get(lib)) != installed[lib]]
@@ -426,6 +434,7 @@ def save_model(model: Model, directory: str | Path, model_card_md: str | None = 
     sio.dump(state, directory / MODEL_FILE, compression=8)
     card = dict(model.card)
     card["libraries"] = library_versions()
+    card["features_version"] = FEATURES_VERSION
     model.card = card
     (directory / CARD_FILE).write_text(
         json.dumps(card, indent=2, sort_keys=False, default=_json_default) + "\n", encoding="utf-8"

@@ -19,7 +19,9 @@ from classifier import (
     mark_current,
     save_model,
 )
+from classifier.features import FEATURES_VERSION
 from classifier.model import CARD_FILE, MODEL_FILE
+from classifier.paths import DEFAULT_MODEL_DIR
 
 COMMENTS = [
     {"text": "Check out my channel http://my-channel.example.com/v and subscribe!!!"},
@@ -79,6 +81,19 @@ def test_a_model_from_other_library_versions_is_refused(
     assert "scikit-learn 1.2.0" in message
     assert "numpy 1.24.0" in message
     assert "make train" in message
+
+
+def test_a_model_from_other_feature_code_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+    directory = _copy(tiny_model_dir, tmp_path / "old-features")
+    card = json.loads((directory / CARD_FILE).read_text())
+    card["features_version"] = "0"
+    (directory / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelVersionError, match=r"feature code version 0.*make train"):
+        load_model(directory)
+
+
+def test_the_shipped_model_matches_this_feature_code() -> None:
+    assert load_model(DEFAULT_MODEL_DIR).card["features_version"] == FEATURES_VERSION
 
 
 def test_a_pickled_model_file_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
