@@ -22,6 +22,7 @@ import functools
 import hashlib
 import math
 import re
+import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -146,14 +147,32 @@ def _field(comment: Comment | str, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+_ASCII_LETTERS = string.ascii_letters.encode()
+_ASCII_UPPER = string.ascii_uppercase.encode()
+
+
+def _capitals_share(text: str) -> float:
+    """Share of capitals among the letters; 0 for texts with fewer than 8 letters."""
+    if len(text) < 8:
+        return 0.0
+    if text.isascii():
+        # bytes.translate deletes in C: about 10x faster than the str table (the common case).
+        raw = text.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    else:
+        cases = text.translate(_LETTER_CASE)
+        letters, upper = len(cases), cases.count("U")
+    return upper / letters if letters >= 8 else 0.0
+
+
 def extract_metadata(comment: Comment | str) -> Metadata:
     """The metadata of one comment (missing fields count as absent)."""
     text = _field(comment, "text")
     name = _field(comment, "name")
     email = _field(comment, "email")
     url = _field(comment, "url").strip()
-    cases = text.translate(_LETTER_CASE) if len(text) >= 8 else ""
-    caps = cases.count("U") / len(cases) if len(cases) >= 8 else 0.0
+    caps = _capitals_share(text)
     return Metadata(
         links=len(find_urls(text)),
         link_in_name=bool(name and find_urls(name)),
