@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.http import children_of
 from service.redis_server import free_port
 from tests.integration.gunicorn_support import ROOT
 
@@ -27,19 +28,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.add(int(entry.name))
-    return found
 
 
 class Serve:
@@ -98,8 +86,8 @@ def test_serve_starts_embedded_redis_and_leaves_no_orphan(serve: Serve, how: str
     )
     assert answer.status_code == 201
     redis_pid = int((serve.data_dir / "redis" / "redis.pid").read_text())
-    gunicorn_pids = children(serve.process.pid) - {redis_pid}
-    workers = {w for g in gunicorn_pids for w in children(g)}
+    gunicorn_pids = set(children_of(serve.process.pid)) - {redis_pid}
+    workers = {w for g in gunicorn_pids for w in children_of(g)}
     assert alive(redis_pid) and gunicorn_pids and workers
 
     if how == "ctrl-c":
