@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from classifier import Model, Scores
+from classifier.model import ScoredBatch
 from service import metrics
 from service.batching import BatchScorer
 from service.domain import Head
@@ -55,10 +56,10 @@ def moderate_many(
     comments: Sequence[Mapping[str, Any]],
 ) -> list[Outcome]:
     """Score the comments in one call and decide on each (no honeypot: nothing was posted)."""
-    scored = model.score([_model_input(c) for c in comments])
+    batch = model.score_batch([_model_input(c) for c in comments])
     return [
-        decide_scored(model, settings, comment, scores)
-        for comment, scores in zip(comments, scored, strict=True)
+        decide_scored(model, settings, comment, batch, index)
+        for index, comment in enumerate(comments)
     ]
 
 
@@ -72,29 +73,33 @@ def moderate(
 ) -> Outcome:
     """Score one comment (batched with concurrent requests) and decide on it."""
 
-    def score_many(batch: Sequence[Mapping[str, Any]]) -> list[tuple[Scores, Model]]:
+    def score_many(batch: Sequence[Mapping[str, Any]]) -> list[tuple[Model, ScoredBatch, int]]:
         # One model for the whole batch, reported with each result (a swap may happen).
         model: Model = models.get()
         metrics.BATCH_SIZE.observe(len(batch))
-        return [(scores, model) for scores in model.score([_model_input(c) for c in batch])]
+        scored = model.score_batch([_model_input(c) for c in batch])
+        return [(model, scored, index) for index in range(len(batch))]
 
-    scores, model = scorer.score(comment, score_many)
-    return decide_scored(model, settings, comment, scores, honeypot_filled=honeypot_filled)
+    model, scored, index = scorer.score(comment, score_many)
+    return decide_scored(model, settings, comment, scored, index, honeypot_filled=honeypot_filled)
 
 
 def decide_scored(
     model: Model,
     settings: Settings,
     comment: Mapping[str, Any],
-    scores: Scores,
+    scored: ScoredBatch,
+    index: int,
     *,
     honeypot_filled: bool = False,
 ) -> Outcome:
-    """Apply the policy to a comment the model has scored."""
+    """Apply the policy to comment ``index`` of a batch the model has scored."""
+    scores: Scores = scored.scores[index]
     spam, toxicity = _probability(scores.spam), _probability(scores.toxicity)
 
     def explain() -> Mapping[str, Any]:
-        result: Mapping[str, Any] = model.explain(_model_input(comment)).to_dict()
+        # From the features scoring computed: the comment is not featurized again.
+        result: Mapping[str, Any] = scored.explain(index).to_dict()
         return result
 
     decision = decide(

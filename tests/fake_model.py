@@ -63,6 +63,9 @@ class FakeModel:
             FakeScores(_head(c["text"], _SPAM)[0], _head(c["text"], _TOXIC)[0]) for c in comments
         ]
 
+    def score_batch(self, comments: Sequence[Mapping[str, Any]]) -> FakeScoredBatch:
+        return FakeScoredBatch(self, comments, self.score(comments))
+
     def explain(self, comment: Mapping[str, Any]) -> FakeExplanation:
         result = {}
         for head, words in (("spam", _SPAM), ("toxicity", _TOXIC)):
@@ -70,3 +73,13 @@ class FakeModel:
             reasons = [{"code": "word", "message": f"Contains {s['text']!r}."} for s in spans]
             result[head] = {"score": score, "reasons": reasons, "spans": spans}
         return FakeExplanation(result)
+
+
+@dataclass(frozen=True)
+class FakeScoredBatch:
+    model: FakeModel
+    comments: Sequence[Mapping[str, Any]]
+    scores: list[FakeScores]
+
+    def explain(self, index: int) -> FakeExplanation:
+        return self.model.explain(self.comments[index])

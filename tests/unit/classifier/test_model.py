@@ -210,3 +210,17 @@ def test_a_current_marker_naming_a_missing_model_is_a_clear_error(
     monkeypatch.setenv("MODQ_MODELS_DIR", str(tmp_path))
     with pytest.raises(ModelNotFoundError, match=r"2026\.01\.01-gone"):
         load_model()
+
+
+def test_a_scored_batch_explains_as_explain_does(tiny_model: Model) -> None:
+    comments = [*COMMENTS, {"text": "well you are a stup1d f.u.c.k.i.n.g IDIOT &amp; moron"}]
+    batch = tiny_model.score_batch(comments)
+    assert batch.scores == tiny_model.score(comments)
+    for index, comment in enumerate(comments):
+        alone = tiny_model.explain(comment).to_dict()
+        from_batch = batch.explain(index).to_dict()
+        for head in ("spam", "toxicity"):
+            # the same spans and reasons; the score is the batch's (equal up to rounding)
+            assert from_batch[head]["score"] == pytest.approx(alone[head]["score"], abs=1e-12)
+            assert from_batch[head]["spans"] == alone[head]["spans"]
+            assert from_batch[head]["reasons"] == alone[head]["reasons"]
