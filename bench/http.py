@@ -272,7 +272,14 @@ def run(out_dir: Path) -> dict[str, Any]:
                 "MKL_NUM_THREADS": "1",
             }
         )
-        for name in ("MODQ_WORKERS", "MODQ_THREADS", "MODQ_MODEL", "MODQ_MODELS_DIR"):
+        for name in (
+            "MODQ_WORKERS",
+            "MODQ_THREADS",
+            "MODQ_MODEL",
+            "MODQ_MODELS_DIR",
+            "MODQ_BATCH_MAX",
+            "MODQ_BATCH_WAIT_MS",
+        ):
             if name in os.environ:
                 env[name] = os.environ[name]
         with RedisServer(work / "redis") as redis_server:

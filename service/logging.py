@@ -77,6 +77,8 @@ def install_request_logging(app: Flask) -> None:
     def _access(response: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
+        if not access_log.isEnabledFor(logging.INFO):
+            return response
         started = g.get("log_started")
         extra: dict[str, Any] = {
             "method": request.method,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -54,11 +55,24 @@ BATCH_SIZE = Histogram(
 )
 
 
+# Labelled children by label values: ``labels()`` takes a lock and checks its arguments on
+# every call; a dict look-up does not (a child is made once per process and label values).
+_children: dict[tuple[object, ...], Any] = {}
+
+
+def _child(metric: Any, *values: object) -> Any:
+    key = (id(metric), *values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*values)
+    return child
+
+
 def record_decision(status: str, verdict: str, spam: float, toxicity: float) -> None:
     """Count one intake decision and its scores."""
-    DECISIONS.labels(status=status, verdict=verdict).inc()
-    SCORES.labels(head="spam").observe(spam)
-    SCORES.labels(head="toxicity").observe(toxicity)
+    _child(DECISIONS, status, verdict).inc()
+    _child(SCORES, "spam").observe(spam)
+    _child(SCORES, "toxicity").observe(toxicity)
 
 
 def install_metrics(app: Flask) -> None:
@@ -71,10 +85,11 @@ def install_metrics(app: Flask) -> None:
     @app.after_request
     def _observe(response: Response) -> Response:
         started = g.pop("metrics_started", None)
-        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        REQUESTS.labels(endpoint=endpoint, method=request.method, status=response.status_code).inc()
+        rule = request.url_rule
+        endpoint = rule.rule if rule is not None else "unmatched"
+        _child(REQUESTS, endpoint, request.method, response.status_code).inc()
         if started is not None:
-            LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+            _child(LATENCY, endpoint).observe(time.perf_counter() - started)
         return response
 
 
