@@ -12,9 +12,13 @@ public data never saw, and does the gate let that model through?
    toxic if 1), stopping at each step (``--steps``, default 100, 250, 500 decisions).
 5. At each step run the real ``modq retrain --data <base>`` (gate and all) and
    measure the toxicity ROC-AUC on half B for the base model and the candidate.
-6. Optionally (``--weights``) refit candidates at the last step with other label
+   ``--method`` picks the retrain's method (``adapter``, the default, or ``joint``).
+6. Optionally (``--weights``) refit joint candidates at the last step with other label
    weights (no promotion) to measure the weight: ROC-AUC on half B and on the
    moderator labels' own held-out share, and what the gate would say.
+
+The base model depends only on the held-out sources: ``--base-model DIR`` reuses one
+trained before (``experiments/adaptation_offline.py`` caches one per source).
 
 Heavy: several full trainings. Run it nice'd, one BLAS thread::
 
@@ -222,10 +226,17 @@ def feed_uncertain(
     return decided, skipped
 
 
-def run_retrain(env: dict[str, str], base: Path) -> tuple[str, str]:
+def run_retrain(env: dict[str, str], base: Path, method: str) -> tuple[str, str]:
     """The real `modq retrain`; (last line, full log)."""
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "modq"), "retrain", "--data", str(base)],
+        [
+            str(Path(sys.executable).parent / "modq"),
+            "retrain",
+            "--data",
+            str(base),
+            "--method",
+            method,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -252,13 +263,20 @@ def main() -> None:
         default="arrival",
         help="decide comments as they arrive, or claim the least certain first",
     )
+    parser.add_argument("--method", choices=("adapter", "joint"), default="adapter")
+    parser.add_argument("--base-model", type=Path, default=None, help="a trained base model")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "experiments" / "adaptation")
     args = parser.parse_args()
 
     hold_out = set(args.hold_out.split(","))
-    work = args.out / f"{args.feed}-{args.seed}-{args.order}"
+    work = args.out / f"{args.feed}-{args.seed}-{args.order}-{args.method}"
     work.mkdir(parents=True, exist_ok=True)
     models_dir = work / "models"
+    if args.base_model is not None:
+        models_dir.mkdir(exist_ok=True)
+        link = models_dir / args.base_model.resolve().name
+        if not link.exists():
+            link.symlink_to(args.base_model.resolve(), target_is_directory=True)
     base = base_folder(args.data, hold_out, work)
     log(f"base data: {sorted(p.name for p in base.iterdir())}")
     base_rows, base_files = load_labeled([base])
@@ -303,6 +321,8 @@ def main() -> None:
         "feed": args.feed,
         "seed": args.seed,
         "order": args.order,
+        "method": args.method,
+        "commit": _commit(),
         "fed_rows_available": len(fed_rows),
         "measured_rows": len(measured),
         "measured_toxic": sum(r["toxic"] == "1" for r in measured),
@@ -320,7 +340,7 @@ def main() -> None:
             skipped += more
             log(f"{decided} decisions made through the API ({skipped} comments not held)")
             started = time.perf_counter()
-            line, retrain_log = run_retrain(env, base)
+            line, retrain_log = run_retrain(env, base, args.method)
             seconds = time.perf_counter() - started
             newest = max(list_models(models_dir), key=lambda m: m.created_at)
             candidate = load_model(models_dir / newest.version)
@@ -347,6 +367,13 @@ def main() -> None:
         service.stop()
     (work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     log(json.dumps(results, indent=2))
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
 
 
 def weight_sweep(

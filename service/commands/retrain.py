@@ -8,9 +8,10 @@ from typing import Any
 import click
 import redis
 
+from classifier.adaptation import ANCHOR_WEIGHT
 from classifier.cli import DEFAULT_DATA
 from service.embedded import redis_client_for_cli
-from service.retrain import retrain
+from service.retrain import Method, retrain
 from service.settings import Settings, SettingsError
 
 data_option = click.option(
@@ -34,17 +35,46 @@ data_option = click.option(
     "--label-weight",
     type=click.FloatRange(min=0.0, min_open=True),
     default=None,
-    help="Moderator labels' weight relative to one public source (default: MODQ_LABEL_WEIGHT).",
+    help="--method joint: the labels' weight relative to one public source "
+    "(default: MODQ_LABEL_WEIGHT).",
+)
+@click.option(
+    "--method",
+    type=click.Choice([m.value for m in Method]),
+    default=Method.ADAPTER.value,
+    show_default=True,
+    help="adapter: fit the base model to the labels (seconds); "
+    "joint: refit the base recipe on base data plus labels (minutes).",
+)
+@click.option(
+    "--anchor-weight",
+    type=click.FloatRange(min=0.0),
+    default=ANCHOR_WEIGHT,
+    show_default=True,
+    help="--method adapter: how strongly public rows hold the adapted model to the base "
+    "model, relative to the labels (0: not at all).",
 )
 @click.pass_context
 def retrain_command(
-    ctx: click.Context, data: tuple[Path, ...], models_dir: Path | None, label_weight: float | None
+    ctx: click.Context,
+    data: tuple[Path, ...],
+    models_dir: Path | None,
+    label_weight: float | None,
+    method: str,
+    anchor_weight: float,
 ) -> None:
     """Train on the base data plus every moderator label; promote only if not worse.
 
     The last line is `promoted <version>: …` or `kept <version>: <why>`.
     """
-    run_retrain(ctx, data, models_dir=models_dir, label_weight=label_weight)
+    run_retrain(
+        ctx,
+        data,
+        models_dir=models_dir,
+        label_weight=label_weight,
+        method=Method(method),
+        anchor_weight=anchor_weight,
+    )
 
 
 def run_retrain(
@@ -53,6 +83,8 @@ def run_retrain(
     *,
     models_dir: Path | None = None,
     label_weight: float | None = None,
+    method: Method = Method.ADAPTER,
+    anchor_weight: float = ANCHOR_WEIGHT,
 ) -> None:
     """Shared by `modq retrain` and `modq train --with-labels`."""
     try:
@@ -72,13 +104,18 @@ def run_retrain(
     def say(message: str) -> None:
         click.echo(message, err=True)
 
+    options: dict[str, Any] = {
+        "method": method,
+        "anchor_weight": anchor_weight,
+        "progress": say,
+    }
     given = (ctx.obj or {}).get("redis") if isinstance(ctx.obj, dict) else None
     try:
         if given is not None:
-            outcome = retrain(settings, given, paths, progress=say)
+            outcome = retrain(settings, given, paths, **options)
         else:
             with redis_client_for_cli(settings) as client:
-                outcome = retrain(settings, client, paths, progress=say)
+                outcome = retrain(settings, client, paths, **options)
     except redis.RedisError as error:
         raise click.ClickException(f"Redis is not reachable: {error}") from None
     click.echo(outcome.line)

@@ -92,11 +92,13 @@ def test_labels_from_the_queue_make_a_better_model_that_is_promoted(
     assert current_version(settings.resolved_models_dir) == outcome.candidate.version
     card_path = settings.resolved_models_dir / outcome.candidate.version / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    split = card["moderator_label_split"]
-    assert sum(split.values()) == decided
-    assert card["moderator_labels"] == split["train"] + split["val"] > 0
+    # The adapter learns from every label, cross-fitted: no label is held out of it.
+    assert card["method"] == "adapter"
+    assert card["moderator_label_split"] == {"cross_fitted": decided}
+    assert card["moderator_labels"] == decided
+    assert card["adapter"]["base_version"] == base_version
     assert card["gate"]["compared_with"] == base_version
-    # The site's held-out labels are what made the difference.
+    # The site's labels, scored out of fold, are what made the difference.
     own = [s for s in card["gate"]["sets"] if s["name"] == "moderator"]
     assert own and all(s["candidate"] > s["current"] for s in own)
 
