@@ -417,7 +417,10 @@ class _RowValues:
 
     def get(self, column: int) -> float:
         """The value of one column."""
-        return float(self.at(np.asarray([column], dtype=np.int64))[0])
+        where = int(np.searchsorted(self.columns, column))
+        if where < len(self.columns) and self.columns[where] == column:
+            return float(self.values[where])
+        return 0.0
 
 
 def _top_spans(
