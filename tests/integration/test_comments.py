@@ -186,3 +186,10 @@ def test_score_stores_nothing(approving_server: GunicornServer, redis_client: re
     assert all(0.0 <= item["scores"]["spam"] <= 1.0 for item in items)
     assert response.json()["next"] is None
     assert redis_client.dbsize() == 0
+
+
+def test_an_api_answer_sets_no_cookie(approving_server: GunicornServer) -> None:
+    response = approving_server.post_comment()
+    assert response.status_code == 201
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
