@@ -5,7 +5,8 @@
 
 - ``list_models``: every version with its card's headline facts, current one marked;
 - ``promote``: make a version current, remembering the one it replaces;
-- ``rollback``: make the previously current version current again.
+- ``rollback``: make the previously current version current again;
+- ``prune_plan`` / ``prune``: delete old models, keeping what a rollback or a retrain needs.
 
 The history is ``<models_dir>/HISTORY``, a stack with one line per promotion:
 ``<version that was replaced>\\t<promoted version>\\t<UTC time>``, where the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,6 +155,50 @@ def rollback(models_dir: Path) -> tuple[str, str | None]:
             target = replaced
         _write_history(models_dir, entries[:-1])
         return current, target
+
+
+@dataclass(frozen=True)
+class PrunePlan:
+    """Which versions ``prune`` keeps (with why) and which it deletes."""
+
+    keep: dict[str, str]
+    delete: list[str]
+
+
+def prune_plan(models_dir: Path, newest: int = 3) -> PrunePlan:
+    """Keep the current model, every version a rollback can reach (the HISTORY stack), the
+    base model of each kept adapted model (the next retrain starts from it) and the
+    ``newest`` most recent; delete the rest."""
+    infos = list_models(models_dir)
+    by_version = {info.version: info for info in infos}
+    keep: dict[str, str] = {}
+    for info in infos:
+        if info.current:
+            keep[info.version] = "current"
+    for replaced, promoted, _ in reversed(history(models_dir)):
+        for version in (promoted, replaced):
+            if version in by_version:
+                keep.setdefault(version, "rollback history")
+    for info in sorted(infos, key=lambda i: (i.created_at, i.version))[::-1][: max(newest, 0)]:
+        keep.setdefault(info.version, "newest")
+    for version in list(keep):
+        base = (by_version[version].card.get("adapter") or {}).get("base_version")
+        if base in by_version:
+            keep.setdefault(str(base), f"base of {version}")
+    return PrunePlan(keep, [info.version for info in infos if info.version not in keep])
+
+
+def prune(models_dir: Path, newest: int = 3) -> PrunePlan:
+    """Delete what ``prune_plan`` says (under the registry lock); returns the plan carried out."""
+    with _locked(models_dir):
+        plan = prune_plan(models_dir, newest)
+        for version in plan.delete:
+            directory = models_dir / version
+            if directory.is_symlink():
+                directory.unlink()
+            else:
+                shutil.rmtree(directory)
+        return plan
 
 
 def _write_history(models_dir: Path, entries: list[tuple[str, str, str]]) -> None:

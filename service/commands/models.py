@@ -1,4 +1,4 @@
-"""``modq models list|promote|rollback``: the model registry from the command line."""
+"""``modq models list|promote|rollback|prune``: the model registry from the command line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from classifier import load_model
 from classifier.model import ModelError
-from classifier.promotion import list_models, promote, rollback
+from classifier.promotion import list_models, promote, prune, prune_plan, rollback
 from classifier.registry import RegistryError
 from service.settings import Settings
 
@@ -76,6 +76,32 @@ def rollback_command(models_dir: Path | None) -> None:
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"rolled back from {left} to {now or 'the shipped default'}")
+
+
+@models_group.command("prune")
+@click.option(
+    "--keep",
+    "newest",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="How many of the newest models to keep besides the protected ones.",
+)
+@click.option("--yes", is_flag=True, help="Delete; without it, only show what would go.")
+@models_dir_option
+def prune_command(newest: int, yes: bool, models_dir: Path | None) -> None:
+    """Delete old models: keeps the current one, every one a rollback can reach, the base
+    of each kept adapted model, and the --keep newest. Shows the plan unless --yes."""
+    root = resolve_models_dir(models_dir)
+    plan = prune(root, newest) if yes else prune_plan(root, newest)
+    for version, why in plan.keep.items():
+        click.echo(f"keep    {version}  ({why})")
+    for version in plan.delete:
+        click.echo(f"{'deleted' if yes else 'delete '} {version}")
+    if not yes and plan.delete:
+        click.echo(f"dry run: {len(plan.delete)} model(s) would be deleted; add --yes to delete")
+    elif not plan.delete:
+        click.echo("nothing to delete")
 
 
 def _auc(value: float | None) -> str:
