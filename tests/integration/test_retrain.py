@@ -19,7 +19,7 @@ from service.app import create_app
 from service.commands.retrain import retrain_command
 from service.model_holder import ModelHolder
 from service.redis_server import RedisServer
-from service.retrain import retrain
+from service.retrain import Method, retrain
 from service.settings import Settings
 from tests.integration.retrain_support import (
     base_like_comments,
@@ -101,6 +101,32 @@ def test_labels_from_the_queue_make_a_better_model_that_is_promoted(
     # The site's labels, scored out of fold, are what made the difference.
     own = [s for s in card["gate"]["sets"] if s["name"] == "moderator"]
     assert own and all(s["candidate"] > s["current"] for s in own)
+
+    # The next retrain adapts the base model again, not the adapted one (no label twice).
+    again = retrain(settings, redis_client, [base_csv])
+    assert again.candidate.card["adapter"]["base_version"] == base_version
+    assert again.current_version == outcome.candidate.version
+
+
+def test_the_joint_method_refits_on_base_data_plus_labels(
+    client: FlaskClient,
+    settings: Settings,
+    base_csv: Path,
+    base_version: str,
+    redis_client: redis.Redis,
+) -> None:
+    decided = decide_through_api(client, TOKEN, site_comments(160))
+
+    outcome = retrain(settings, redis_client, [base_csv], method=Method.JOINT)
+
+    assert outcome.line.startswith(f"promoted {outcome.candidate.version}: "), "\n".join(
+        [outcome.line, *outcome.result.table()]
+    )
+    card = outcome.candidate.card
+    assert card["method"] == "joint"
+    split = card["moderator_label_split"]
+    assert sum(split.values()) == decided
+    assert card["moderator_labels"] == split["train"] + split["val"] > 0
 
 
 def test_a_candidate_made_worse_on_purpose_is_kept_out_with_the_reason(
