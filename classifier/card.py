@@ -43,6 +43,14 @@ def _metrics_table(per_split: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _group_weights_note(card: Mapping[str, Any]) -> str:
+    weights = card.get("recipe", {}).get("group_weights") or {}
+    if not weights:
+        return ""
+    listed = ", ".join(f"{name} x{factor:g}" for name, factor in sorted(weights.items()))
+    return f" Total weight multipliers per source: {listed}."
+
+
 def render_model_card(card: Mapping[str, Any]) -> str:
     """The MODEL_CARD.md text for a card.json dictionary."""
     lines = [
@@ -95,7 +103,8 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         "the validation rows as they come; spam: weighted by source); `reject`: precision "
         "≥ 0.98 among validation comments with p ≥ reject, with the training weights "
         "(toxicity: sources equal, classes balanced in each; spam: YouTube 1, SMS 0.5, "
-        "conversation 0.5), and for spam at most 0.5 % of ordinary conversation above it.",
+        "conversation 0.5), and for spam at most 0.5 % of ordinary conversation above it."
+        + _group_weights_note(card),
         "",
         "## Metrics (held-out test split)",
         "",
@@ -105,7 +114,9 @@ def render_model_card(card: Mapping[str, Any]) -> str:
     lines += [
         "## Known limits and bias",
         "",
-        "- Spam was learned from YouTube comments and SMS; spam on other sites looks different.",
+        "- Spam was learned from YouTube comments and SMS; spam on other sites looks different. "
+        "There is no pharmacy or web-shop spam in the data: 'free viagra' (and its leetspeak "
+        "'FR33 v1agra', which normalizes to it) scores low on spam unless it carries a link.",
         "- The toxicity sources label different things (offensive tweets, hate on a forum, "
         "personal attacks on Wikipedia, news-site toxicity); a site's own notion will differ. "
         "Retrain with moderator labels (`make retrain`).",

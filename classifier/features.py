@@ -53,7 +53,7 @@ class _LazyTable(dict[int, str]):
 # Which feature code a model was fitted with. Bump it whenever the hashing, the
 # normalization or the metadata columns change what a text maps to: a model fitted
 # with other feature code would load fine and silently score garbage.
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"  # 3: trailing leet digits ("fr33"), "!" after a leet word
 
 LEXICON_META = (
     "profanity",  # words on the profanity list, 0..1 (3 or more = 1), times lexicon_scale

@@ -17,7 +17,8 @@ both paths share one definition):
    datasets' masks (``URL``, ``@USER``, a retweet ``RT``) become the tokens
    ``xemailx``, ``xurlx`` and ``xuserx``.
 4. Letters spelled out with separators (``f.u.c.k``, ``f u c k``) are joined.
-5. Leetspeak inside words is folded (``v1agra`` -> ``viagra``, ``$hit`` -> ``shit``).
+5. Leetspeak inside words is folded (``v1agra`` -> ``viagra``, ``$hit`` -> ``shit``), and
+   trailing leet digits too (``fr33`` -> ``free``).
 6. Runs of three or more equal characters shrink to two (``soooo`` -> ``soo``).
 7. Whitespace is collapsed to single spaces and trimmed.
 """
@@ -179,13 +180,21 @@ _STEPS_OBFUSCATION = (
         re.compile(r" [a-z] [a-z] ").search,  # type: ignore[arg-type]
     ),
     # leetspeak: a word with a digit or symbol between letters, or a leading "$" or "@"
+    # (a trailing "!" is punctuation: "v1agra!!" -> "viagra!!")
     _Step(
         re.compile(
-            r"(?<![\w$|!@])(?:[a-z0-9$|!@]*[a-z][0-9$|!@]+[a-z][a-z0-9$|!@]*"
-            r"|[$@][a-z]{2,}[a-z0-9$|!@]*)(?![\w$|!@])"
+            r"(?<![\w$|!@])(?:[a-z0-9$|!@]*[a-z][0-9$|!@]+[a-z](?:[a-z0-9$|@]|!(?=[\w$|@]))*"
+            r"|[$@][a-z]{2,}(?:[a-z0-9$|@]|!(?=[\w$|@]))*)(?![\w$|@])"
         ),
         _leet,
         re.compile(r"[0-9$|!@][a-z]").search,  # type: ignore[arg-type]
+    ),
+    # ...and trailing leet digits ("fr33" -> "free"): two or more, at least one of 3/4/5/7,
+    # so "mp3", "win10" and "covid19" stay as they are
+    _Step(
+        re.compile(r"(?<![\w$|!@])[a-z]{2,}(?=[01]*[3457])[013457]{2,}(?![\w$|@])"),
+        _leet,
+        re.compile(r"[a-z][013457]{2}").search,  # type: ignore[arg-type]
     ),
     _Step(re.compile(r"(.)\1{2,}", re.DOTALL), _squeeze),
     # Kept last: the fast path does this step as " ".join(text.split()).

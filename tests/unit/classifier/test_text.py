@@ -32,6 +32,8 @@ from classifier.text import find_urls, normalize, normalize_with_offsets
         ("RT @someone: hello", "xuserx : hello"),
         ("  many \n\t spaces  ", "many spaces"),
         ("mp3 2nd covid19", "mp3 2nd covid19"),
+        ("FR33 v1agra!!", "free viagra!!"),
+        ("win10 abc13 fr33.", "win10 abcie free."),
     ],
 )
 def test_normalize_folds_obfuscation(raw: str, expected: str) -> None:
@@ -39,7 +41,8 @@ def test_normalize_folds_obfuscation(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["Buy v1agra at http://x.example.com !!!", "f.u.c.k &amp; <i>ｆｒｅｅ</i>", ""]
+    "raw",
+    ["Buy v1agra at http://x.example.com !!!", "f.u.c.k &amp; <i>ｆｒｅｅ</i>", "FR33 gift", ""],
 )
 def test_offset_path_gives_the_same_text(raw: str) -> None:
     assert normalize_with_offsets(raw).text == normalize(raw)

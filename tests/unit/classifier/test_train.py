@@ -59,6 +59,16 @@ def test_toxicity_weights_balance_each_source_and_class() -> None:
     assert np.isclose(weights.mean(), 1.0)
 
 
+def test_harmonization_factors_move_weight_inside_a_cell_only() -> None:
+    labels = np.array([1, 1, 0, 0])
+    groups = ["a", "a", "a", "a"]
+    factors = np.array([1.0, 0.25, 1.0, 1.0])
+    weights = sample_weights("toxicity", labels, groups, Recipe(), factors)
+    plain = sample_weights("toxicity", labels, groups, Recipe())
+    assert np.isclose(weights[:2].sum(), plain[:2].sum())  # the class total stays
+    assert np.isclose(weights[0], 4 * weights[1])
+
+
 def test_thresholds_meet_recall_and_precision() -> None:
     probs = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1])
     labels = np.array([1, 1, 1, 1, 0, 1, 0, 1, 0, 0])
