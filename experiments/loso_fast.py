@@ -29,6 +29,8 @@ from sklearn.metrics import roc_auc_score
 from classifier import peer
 from classifier.data import LabeledComment, load_labeled
 from classifier.features import CommentFeaturizer
+from classifier.harmonize import row_factors
+from classifier.lexicon import insult_words, profanity_words
 from classifier.loso import toxicity_domain
 from classifier.train import DEFAULT_SEED, Recipe, head_rows, sample_weights, split_dataset
 
@@ -47,6 +49,8 @@ def parse_variant(text: str) -> Recipe:
             changes[key] = value.lower() in ("1", "true", "yes")
         elif isinstance(current, Mapping):  # spam_weights=youtube_spam:1+sms_spam:0.25
             changes[key] = {k: float(v) for k, v in (kv.split(":") for kv in value.split("+"))}
+        elif key in ("harmonize", "crossfit", "calibrate_unweighted", "review_unweighted"):
+            changes[key] = tuple(v for v in value.split("+") if v)  # harmonize=a+b
         elif isinstance(current, tuple):
             changes[key] = tuple(int(v) for v in value.split("-"))
         else:
@@ -67,15 +71,23 @@ def _held(r: LabeledComment, head: str, unit: str) -> bool:
 
 
 def main() -> None:
-    data = sys.argv[1]
+    args = sys.argv[1:]
+    only: list[str] = []
+    if "--only" in args:  # --only olid,civil: these held-out units only
+        i = args.index("--only")
+        only = args[i + 1].split(",")
+        del args[i : i + 2]
+    data = args[0]
     # each variant: [spam:|toxicity:]key=value,... (default head: toxicity)
-    variants = [v if ":" in v.split("=", 1)[0] else f"toxicity:{v}" for v in sys.argv[2:]]
+    variants = [v if ":" in v.split("=", 1)[0] else f"toxicity:{v}" for v in args[1:]]
     variants = variants or ["toxicity:default"]
     rows, _ = load_labeled([data])
     index = {id(r): i for i, r in enumerate(rows)}
     if any(v.startswith("toxicity:") for v in variants):
         line = []
         for unit in _units(rows, "toxicity"):
+            if only and unit not in only:
+                continue
             test = [r for r in rows if _held(r, "toxicity", unit) and r.toxic is not None]
             y = np.array([r.toxic for r in test])
             auc = roc_auc_score(y, peer.score_texts([r.text for r in test]))
@@ -86,23 +98,29 @@ def main() -> None:
         head, text = variant.split(":", 1)
         label = "toxic" if head == "toxicity" else "spam"
         recipe = parse_variant(text)
-        key = (recipe.n_features, recipe.char_ngrams, recipe.word_ngrams)
+        key = (recipe.n_features, recipe.char_ngrams, recipe.word_ngrams, recipe.lexicon)
         if key not in cache:
             t0 = time.time()
             featurizer = CommentFeaturizer(
                 n_features=recipe.n_features,
                 char_ngrams=recipe.char_ngrams,
                 word_ngrams=recipe.word_ngrams,
+                profanity=profanity_words() if recipe.lexicon else (),
+                insults=insult_words() if recipe.lexicon else (),
+                lexicon_scale=recipe.lexicon_scale,
             ).fit()
             cache[key] = featurizer.transform([r.comment() for r in rows])
             print(f"  vectorized {len(rows)} rows in {time.time() - t0:.0f} s", flush=True)
         x = cache[key]
         out = []
         for unit in _units(rows, head):
+            if only and unit not in only:
+                continue
             keep = [r for r in rows if not _held(r, head, unit)]
             train = split_dataset(keep, seed=DEFAULT_SEED).train
             h_rows, labels, groups = head_rows(train, head)
-            weights = sample_weights(head, labels, groups, recipe)
+            factors = row_factors(h_rows, recipe.harmonize) if head == "toxicity" else None
+            weights = sample_weights(head, labels, groups, recipe, factors)
             c = recipe.toxicity_c if head == "toxicity" else recipe.spam_c
             clf = LogisticRegression(C=c, max_iter=recipe.max_iter, tol=1e-5)
             clf.fit(x[[index[id(r)] for r in h_rows]], labels, sample_weight=weights)
