@@ -1,6 +1,12 @@
 """Retraining with moderator labels: fit a candidate, then gate it against the current model.
 
-Moderator labels are rows in the labeled data format with ``source`` =
+Two ways to fit the candidate: ``classifier.adaptation`` adapts the base model to the
+labels (the default of ``make retrain``; its site evidence is every label's
+cross-fitted score, see ``classifier.adaptation.site_comparisons``), and
+``fit_candidate`` here refits the base recipe on base data plus labels (the ``joint``
+method). Both go through the same gate (``decide``).
+
+For the joint refit, moderator labels are rows in the labeled data format with ``source`` =
 ``moderator``. They join the base data as one more dataset (and one more
 toxicity domain), split by the same seeded hash of each row as the base data,
 so a label keeps its side as more labels arrive: the ``test`` share (15 %) is
