@@ -1,0 +1,49 @@
+"""In-source ceiling of the toxicity head on one dataset: train on that dataset's
+train + validation split only (no other source, no weighting), test on its test split.
+
+    OMP_NUM_THREADS=1 nice .venv/bin/python experiments/source_ceiling.py ../shared/datasets olid
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from classifier.data import load_labeled
+from classifier.features import CommentFeaturizer
+from classifier.lexicon import insult_words, profanity_words
+from classifier.train import DEFAULT_SEED, Recipe, _new_classifier, split_dataset
+
+
+def main() -> None:
+    data, datasets = sys.argv[1], sys.argv[2:]
+    recipe = Recipe()
+    featurizer = CommentFeaturizer(
+        n_features=recipe.n_features,
+        char_ngrams=recipe.char_ngrams,
+        word_ngrams=recipe.word_ngrams,
+        profanity=profanity_words(),
+        insults=insult_words(),
+        lexicon_scale=recipe.lexicon_scale,
+    ).fit()
+    for dataset in datasets:
+        rows, _ = load_labeled([f"{data}/{dataset}"])
+        rows = [r for r in rows if r.toxic is not None]
+        splits = split_dataset(rows, seed=DEFAULT_SEED)
+        train = list(splits.train) + list(splits.val)
+        x_train = featurizer.transform([r.comment() for r in train])
+        x_test = featurizer.transform([r.comment() for r in splits.test])
+        y_train = np.array([r.toxic for r in train])
+        y_test = np.array([r.toxic for r in splits.test])
+        for c in (0.5, 1.0, 4.0):
+            clf = _new_classifier("toxicity", recipe)
+            clf.C = c
+            clf.fit(x_train, y_train)
+            auc = roc_auc_score(y_test, clf.decision_function(x_test))
+            print(f"{dataset} C {c}: train {len(train)}, test {len(y_test)}, ROC-AUC {auc:.3f}")
+
+
+if __name__ == "__main__":
+    main()
