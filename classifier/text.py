@@ -234,6 +234,8 @@ class Normalized:
 def _sub_with_offsets(
     step: _Step, text: str, starts: list[int], ends: list[int]
 ) -> tuple[str, list[int], list[int]]:
+    if not step.guard(text):
+        return text, starts, ends  # no match possible: nothing moves
     pieces: list[str] = []
     new_starts: list[int] = []
     new_ends: list[int] = []
@@ -267,15 +269,19 @@ def normalize_with_offsets(text: str) -> Normalized:
     ends = list(range(1, len(text) + 1))
     for step in _STEPS_HTML:
         text, starts, ends = _sub_with_offsets(step, text, starts, ends)
-    folded: list[str] = []
-    f_starts: list[int] = []
-    f_ends: list[int] = []
-    for char, start, end in zip(text, starts, ends, strict=True):
-        out = _CHAR_TABLE[ord(char)]
-        folded.append(out)
-        f_starts.extend([start] * len(out))
-        f_ends.extend([end] * len(out))
-    text, starts, ends = "".join(folded), f_starts, f_ends
+    if text.isascii():
+        # ASCII folds one character to one (lower case, controls to spaces): offsets stay
+        text = text.translate(_CHAR_TABLE)
+    else:
+        folded: list[str] = []
+        f_starts: list[int] = []
+        f_ends: list[int] = []
+        for char, start, end in zip(text, starts, ends, strict=True):
+            out = _CHAR_TABLE[ord(char)]
+            folded.append(out)
+            f_starts.extend([start] * len(out))
+            f_ends.extend([end] * len(out))
+        text, starts, ends = "".join(folded), f_starts, f_ends
     for step in (*_STEPS_TOKENS, *_STEPS_OBFUSCATION):
         text, starts, ends = _sub_with_offsets(step, text, starts, ends)
     return Normalized(original, text, tuple(starts), tuple(ends))
