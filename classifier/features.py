@@ -263,8 +263,13 @@ def hash_texts(
     inverse = _power_table(_PRIME_INV, size + 1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
     np.cumsum((codes + _U64(1)) * powers[:size], out=prefix[1:])
-    end_of = np.repeat(doc_ends, lengths + 1)[:size]
-    row_of = np.repeat(np.arange(len(padded), dtype=np.int64), lengths + 1)[:size]
+    single = len(padded) == 1  # one text: every window lies inside it, all rows are 0
+    if single:
+        end_of = doc_ends
+        row_of = np.zeros(size, dtype=np.int64)
+    else:
+        end_of = np.repeat(doc_ends, lengths + 1)[:size]
+        row_of = np.repeat(np.arange(len(padded), dtype=np.int64), lengths + 1)[:size]
 
     rows: list[np.ndarray] = []
     columns: list[np.ndarray] = []
@@ -275,20 +280,29 @@ def hash_texts(
         return (prefix[finish] - prefix[begin]) * inverse[begin]
 
     index = np.arange(size, dtype=np.int64)
+    # salted, unmixed char n-gram hashes; mixed once, together, below
+    char_hashes: list[np.ndarray] = []
     for n in range(max(char_ngrams[0], 1), char_ngrams[1] + 1):
         if size < n:
             continue
         count = size - n + 1
         # every position at once by slicing (the same values as substring_hash, no gathers)
-        valid = index[:count] + n <= end_of[:count]
         every = (prefix[n:] - prefix[:count]) * inverse[:count]
-        h = _mix(every[valid] + _SALT_CHAR * _U64(n))
-        rows.append(row_of[:count][valid])
-        columns.append((h >> shift).astype(np.int64))
-        if positions:
+        if single:
+            char_hashes.append(every + _SALT_CHAR * _U64(n))
+            rows.append(row_of[:count])
+            begin = index[:count]
+        else:
+            valid = index[:count] + n <= end_of[:count]
+            char_hashes.append(every[valid] + _SALT_CHAR * _U64(n))
+            rows.append(row_of[:count][valid])
             begin = index[:count][valid]
+        if positions:
             starts.append(begin)
             ends.append(begin + n)
+    if char_hashes:
+        mixed = _mix(np.concatenate(char_hashes)) if len(char_hashes) > 1 else _mix(char_hashes[0])
+        columns.append((mixed >> shift).astype(np.int64))
 
     low, high = word_ngrams
     mask = np.frombuffer(joined.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8)
@@ -305,13 +319,20 @@ def hash_texts(
                 starts.append(w_begin)
                 ends.append(w_end)
         if high >= 2 and len(w_begin) > 1:
-            same = w_row[1:] == w_row[:-1]
-            pair = _mix(w_hash[:-1][same] * _U64(_PRIME) + w_hash[1:][same] + _SALT_BIGRAM)
-            rows.append(w_row[:-1][same])
+            if single:
+                pair = _mix(w_hash[:-1] * _U64(_PRIME) + w_hash[1:] + _SALT_BIGRAM)
+                rows.append(w_row[:-1])
+                if positions:
+                    starts.append(w_begin[:-1])
+                    ends.append(w_end[1:])
+            else:
+                same = w_row[1:] == w_row[:-1]
+                pair = _mix(w_hash[:-1][same] * _U64(_PRIME) + w_hash[1:][same] + _SALT_BIGRAM)
+                rows.append(w_row[:-1][same])
+                if positions:
+                    starts.append(w_begin[:-1][same])
+                    ends.append(w_end[1:][same])
             columns.append((pair >> shift).astype(np.int64))
-            if positions:
-                starts.append(w_begin[:-1][same])
-                ends.append(w_end[1:][same])
 
     all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     all_starts = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)

@@ -174,6 +174,13 @@ class Head:
     def __post_init__(self) -> None:
         self.coef = np.asarray(self.classifier.coef_, dtype=np.float64).ravel()
         self.intercept = float(np.asarray(self.classifier.intercept_).ravel()[0])
+        # Platt's a and b, read once: scoring one comment should not pay for it each time
+        self._platt: tuple[float, float] | None = None
+        if not isinstance(self.calibrator, IsotonicRegression):
+            self._platt = (
+                float(np.asarray(self.calibrator.coef_).ravel()[0]),
+                float(np.asarray(self.calibrator.intercept_).ravel()[0]),
+            )
 
     def decision(self, X: sp.csr_matrix | FeatureBatch) -> np.ndarray:
         """Raw decision values (logits) of the linear classifier."""
@@ -183,7 +190,11 @@ class Head:
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values."""
-        return apply_calibration(self.calibrator, decision)
+        if self._platt is None:
+            return apply_calibration(self.calibrator, decision)
+        a, b = self._platt
+        # the same arithmetic as apply_calibration; a sigmoid needs no clipping to [0, 1]
+        return 1.0 / (1.0 + np.exp(-(a * decision + b)))
 
 
 def apply_calibration(
