@@ -33,6 +33,8 @@ class ReasonCode(str, Enum):
 
     HONEYPOT = "honeypot"
     TOO_MANY_LINKS = "too_many_links"
+    BANNED_WORD = "banned_word"
+    SUSPECT_WORD = "suspect_word"
     SPAM_LIKELY = "spam_likely"
     SPAM_POSSIBLE = "spam_possible"
     TOXICITY_LIKELY = "toxicity_likely"

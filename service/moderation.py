@@ -13,6 +13,7 @@ from service.batching import BatchScorer
 from service.domain import Head
 from service.policy import Band, Decision, decide, resolve_thresholds
 from service.settings import Settings, Thresholds
+from service.word_lists import word_list
 
 if TYPE_CHECKING:
     from service.model_holder import ModelHolder
@@ -102,14 +103,17 @@ def decide_scored(
         result: Mapping[str, Any] = scored.explain(index).to_dict()
         return result
 
+    text, name = str(comment["text"]), str(comment.get("name") or "")
     decision = decide(
-        text=str(comment["text"]),
+        text=text,
         honeypot_filled=honeypot_filled,
         scores={Head.SPAM: spam, Head.TOXICITY: toxicity},
         thresholds=thresholds_for(model, settings),
         max_links=settings.max_links,
         mode=settings.mode,
         explain=explain,
+        banned=word_list(settings.banned_words).find(text, name),
+        suspect=word_list(settings.suspect_words).find(text, name),
     )
     return Outcome(spam, toxicity, decision, model.version)
 

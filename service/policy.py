@@ -3,8 +3,10 @@
 In order, each rule can only make the outcome stricter:
 
 1. a filled honeypot field (a field humans never see) rejects;
-2. ``max_links`` or more links hold the comment for review (0 turns this off);
-3. per head (spam, toxicity): a score at or above ``reject`` rejects, at or
+2. a word or phrase from the site's banned list rejects, one from its suspect
+   list holds the comment for review (``service/word_lists.py`` finds them);
+3. ``max_links`` or more links hold the comment for review (0 turns this off);
+4. per head (spam, toxicity): a score at or above ``reject`` rejects, at or
    above ``review`` holds for review. Thresholds come from the model's card,
    each overridable by ``MODQ_<HEAD>_REVIEW`` / ``MODQ_<HEAD>_REJECT``.
 
@@ -22,6 +24,7 @@ from typing import Any
 
 from service.domain import CommentStatus, Head, ReasonCode
 from service.settings import Mode, Thresholds
+from service.word_lists import WordMatch
 
 _SEVERITY = {CommentStatus.APPROVED: 0, CommentStatus.PENDING: 1, CommentStatus.REJECTED: 2}
 # A scheme-qualified address, or one starting "www." that is not already part of one.
@@ -79,6 +82,8 @@ def decide(
     max_links: int,
     mode: Mode,
     explain: Callable[[], Mapping[str, Any]] | None = None,
+    banned: WordMatch | None = None,
+    suspect: WordMatch | None = None,
 ) -> Decision:
     """Apply the rules and the thresholds to one scored comment."""
     status = CommentStatus.APPROVED
@@ -98,6 +103,10 @@ def decide(
                 "message": "A form field that people never see was filled in, as bots do.",
             },
         )
+    if banned is not None:
+        hold(CommentStatus.REJECTED, _word_reason(ReasonCode.BANNED_WORD, "bans", banned))
+    if suspect is not None:
+        hold(CommentStatus.PENDING, _word_reason(ReasonCode.SUSPECT_WORD, "reviews", suspect))
     links = count_links(text)
     if max_links > 0 and links >= max_links:
         hold(
@@ -133,6 +142,17 @@ def decide(
         )
         return Decision(status=CommentStatus.APPROVED, verdict=status, reasons=reasons)
     return Decision(status=status, verdict=status, reasons=reasons)
+
+
+def _word_reason(code: ReasonCode, what: str, match: WordMatch) -> dict[str, Any]:
+    listed = ", ".join(f'"{word}"' for word in match.words)
+    where = " (in the name)" if match.in_name and not match.spans else ""
+    return {
+        "code": code.value,
+        "message": f"The comment has words this site {what}: {listed}{where}.",
+        "words": list(match.words),
+        "spans": match.spans,
+    }
 
 
 def _model_reason(

@@ -177,6 +177,9 @@ class Reason(BaseModel):
     head: Literal["spam", "toxicity"] | None = None
     score: float | None = None
     spans: list[Span] | None = None
+    words: list[str] | None = Field(
+        None, description="banned_word / suspect_word: the site's entries the comment matched."
+    )
 
 
 class Scores(BaseModel):

@@ -60,6 +60,9 @@ class Settings:
     secret_key_generated: bool = True
     thresholds: Thresholds = field(default_factory=Thresholds)
     max_links: int = 2
+    # site word lists: a banned entry rejects a comment, a suspect one holds it for review
+    banned_words: tuple[str, ...] = ()
+    suspect_words: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 10_000
     honeypot_field: str = "website_confirm"
@@ -118,6 +121,8 @@ class Settings:
                 toxicity_reject=reader.probability("MODQ_TOXICITY_REJECT"),
             ),
             max_links=reader.int("MODQ_MAX_LINKS", 2, low=0, high=10_000),
+            banned_words=reader.words("MODQ_BANNED_WORDS"),
+            suspect_words=reader.words("MODQ_SUSPECT_WORDS"),
             max_body_bytes=reader.int("MODQ_MAX_BODY_BYTES", 64 * 1024, low=1024, high=16 << 20),
             max_text_chars=reader.int("MODQ_MAX_TEXT_CHARS", 10_000, low=1, high=1_000_000),
             honeypot_field=reader.str("MODQ_HONEYPOT_FIELD", "website_confirm"),
@@ -269,6 +274,22 @@ class _Reader:
                 raise SettingsError(f"{name} names moderator {moderator!r} twice")
             tokens[moderator] = token
         return tokens
+
+    def words(self, name: builtins.str) -> tuple[builtins.str, ...]:
+        value = self._raw(name)
+        if value is None:
+            return ()
+        entries: list[builtins.str] = []
+        for entry in value.split(","):
+            entry = entry.strip()
+            if not entry:
+                continue
+            if len(entry) > 100:
+                raise SettingsError(f"{name}: an entry is longer than 100 characters: {entry!r}")
+            if not any(c.isalnum() for c in entry):
+                raise SettingsError(f"{name}: the entry {entry!r} has no letters or digits")
+            entries.append(entry)
+        return tuple(entries)
 
     def networks(
         self, name: builtins.str

@@ -73,3 +73,14 @@ def default_server(
 ) -> Iterator[GunicornServer]:
     """gunicorn with default settings (the model card's thresholds)."""
     yield from _serve(tmp_path_factory, redis_server, {})
+
+
+WORD_LISTS = {"MODQ_BANNED_WORDS": "viagra, free money", "MODQ_SUSPECT_WORDS": "crypto"}
+
+
+@pytest.fixture(scope="session")
+def word_list_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[GunicornServer]:
+    """gunicorn that approves what the model scores, with site word lists set."""
+    yield from _serve(tmp_path_factory, redis_server, {**APPROVE_ALL, **WORD_LISTS})

@@ -193,3 +193,24 @@ def test_an_api_answer_sets_no_cookie(approving_server: GunicornServer) -> None:
     assert response.status_code == 201
     assert "Set-Cookie" not in response.headers
     assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_word_lists_reject_and_hold_with_highlighted_spans(
+    word_list_server: GunicornServer, redis_client: redis.Redis
+) -> None:
+    text = "Get FR33 m0ney and cheap V1agra here"
+    rejected = word_list_server.post_comment({"text": text}).json()
+    assert rejected["status"] == "rejected"
+    reason = next(r for r in rejected["reasons"] if r["code"] == "banned_word")
+    assert reason["words"] == ["free money", "viagra"]
+    assert [text[s["start"] : s["end"]] for s in reason["spans"]] == ["FR33 m0ney", "V1agra"]
+
+    held = word_list_server.post_comment({"text": "Is crypto worth it?"}).json()
+    assert held["status"] == "pending"
+    assert [r["code"] for r in held["reasons"]] == ["suspect_word"]
+    assert redis_client.zscore(keys.queue_pending(), held["id"]) is not None
+
+    scored = requests.post(
+        word_list_server.url("/v1/score"), json={"comments": [{"text": text}]}, timeout=10
+    ).json()
+    assert scored["items"][0]["status"] == "rejected"

@@ -142,3 +142,36 @@ def test_review_override_above_the_cards_reject_cannot_invert_the_band() -> None
     card = {"spam": {"review": 0.3, "reject": 0.6}, "toxicity": {"review": 0.2, "reject": 0.7}}
     bands = resolve_thresholds(card, Thresholds(spam_review=0.8))
     assert bands[Head.SPAM] == Band(0.8, 0.8)
+
+
+def test_banned_word_rejects_and_suspect_word_holds_with_spans() -> None:
+    from service.word_lists import WordList
+
+    text = "Buy v1agra from my shop"
+    banned = WordList(["viagra"]).find(text)
+    rejected = decide(
+        text=text,
+        honeypot_filled=False,
+        scores={Head.SPAM: 0.1, Head.TOXICITY: 0.1},
+        thresholds=BANDS,
+        max_links=2,
+        mode=Mode.ENFORCE,
+        banned=banned,
+    )
+    assert rejected.status is CommentStatus.REJECTED
+    reason = rejected.reasons[0]
+    assert reason["code"] == "banned_word" and reason["words"] == ["viagra"]
+    assert reason["spans"] == [{"start": 4, "end": 10, "text": "v1agra"}]
+    assert '"viagra"' in reason["message"]
+
+    held = decide(
+        text=text,
+        honeypot_filled=False,
+        scores={Head.SPAM: 0.1, Head.TOXICITY: 0.1},
+        thresholds=BANDS,
+        max_links=2,
+        mode=Mode.SHADOW,
+        suspect=WordList(["shop"]).find(text),
+    )
+    assert held.verdict is CommentStatus.PENDING and held.status is CommentStatus.APPROVED
+    assert [r["code"] for r in held.reasons] == ["suspect_word", "shadow_mode"]

@@ -25,6 +25,8 @@ def test_defaults_without_environment() -> None:
         ("MODQ_MODERATOR_TOKENS", "alice"),
         ("MODQ_MODERATOR_TOKENS", "alice:short"),
         ("MODQ_TRUSTED_PROXIES", "not-an-ip"),
+        ("MODQ_BANNED_WORDS", "viagra, !!!"),
+        ("MODQ_SUSPECT_WORDS", "x" * 101),
     ],
 )
 def test_bad_value_names_the_variable(name: str, value: str) -> None:
@@ -40,3 +42,12 @@ def test_review_above_reject_is_refused() -> None:
 def test_moderator_tokens_parse() -> None:
     settings = Settings.from_env({"MODQ_MODERATOR_TOKENS": "alice:a" * 1 + "x" * 16})
     assert settings.moderator_tokens == {"alice": "a" + "x" * 16}
+
+
+def test_word_lists_parse() -> None:
+    settings = Settings.from_env(
+        {"MODQ_BANNED_WORDS": " viagra, free money ,,", "MODQ_SUSPECT_WORDS": "crypto"}
+    )
+    assert settings.banned_words == ("viagra", "free money")
+    assert settings.suspect_words == ("crypto",)
+    assert Settings.from_env({}).banned_words == ()
