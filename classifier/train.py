@@ -108,6 +108,27 @@ class Recipe:
     harmonize: tuple[str, ...] = ()
     max_iter: int = 2000
 
+    def featurizer(self) -> CommentFeaturizer:
+        """The featurizer this recipe's models use (nothing to fit: hashing)."""
+        return CommentFeaturizer(
+            n_features=self.n_features,
+            char_ngrams=self.char_ngrams,
+            word_ngrams=self.word_ngrams,
+            profanity=profanity_words() if self.lexicon else (),
+            insults=insult_words() if self.lexicon else (),
+            lexicon_scale=self.lexicon_scale,
+        ).fit()
+
+    def featurizer_key(self) -> tuple[object, ...]:
+        """What decides the features: recipes with equal keys featurize alike."""
+        return (
+            self.n_features,
+            self.char_ngrams,
+            self.word_ngrams,
+            self.lexicon,
+            self.lexicon_scale,
+        )
+
 
 @dataclass(frozen=True)
 class Splits:
@@ -287,14 +308,7 @@ def fit_model(
     """
     recipe = recipe or Recipe()
     say = progress or log.info
-    featurizer = CommentFeaturizer(
-        n_features=recipe.n_features,
-        char_ngrams=recipe.char_ngrams,
-        word_ngrams=recipe.word_ngrams,
-        profanity=profanity_words() if recipe.lexicon else (),
-        insults=insult_words() if recipe.lexicon else (),
-        lexicon_scale=recipe.lexicon_scale,
-    ).fit()
+    featurizer = recipe.featurizer()
     say(f"vectorizing {len(train_rows)} training and {len(val_rows)} validation rows")
     train_X = featurizer.transform([r.comment() for r in train_rows])
     val_X = featurizer.transform([r.comment() for r in val_rows])

@@ -28,9 +28,7 @@ from sklearn.metrics import roc_auc_score
 
 from classifier import peer
 from classifier.data import LabeledComment, load_labeled
-from classifier.features import CommentFeaturizer
 from classifier.harmonize import row_factors
-from classifier.lexicon import insult_words, profanity_words
 from classifier.loso import toxicity_domain
 from classifier.train import DEFAULT_SEED, Recipe, head_rows, sample_weights, split_dataset
 
@@ -98,17 +96,10 @@ def main() -> None:
         head, text = variant.split(":", 1)
         label = "toxic" if head == "toxicity" else "spam"
         recipe = parse_variant(text)
-        key = (recipe.n_features, recipe.char_ngrams, recipe.word_ngrams, recipe.lexicon)
+        key = recipe.featurizer_key()
         if key not in cache:
             t0 = time.time()
-            featurizer = CommentFeaturizer(
-                n_features=recipe.n_features,
-                char_ngrams=recipe.char_ngrams,
-                word_ngrams=recipe.word_ngrams,
-                profanity=profanity_words() if recipe.lexicon else (),
-                insults=insult_words() if recipe.lexicon else (),
-                lexicon_scale=recipe.lexicon_scale,
-            ).fit()
+            featurizer = recipe.featurizer()
             cache[key] = featurizer.transform([r.comment() for r in rows])
             print(f"  vectorized {len(rows)} rows in {time.time() - t0:.0f} s", flush=True)
         x = cache[key]

@@ -12,22 +12,13 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from classifier.data import load_labeled
-from classifier.features import CommentFeaturizer
-from classifier.lexicon import insult_words, profanity_words
 from classifier.train import DEFAULT_SEED, Recipe, _new_classifier, split_dataset
 
 
 def main() -> None:
     data, datasets = sys.argv[1], sys.argv[2:]
     recipe = Recipe()
-    featurizer = CommentFeaturizer(
-        n_features=recipe.n_features,
-        char_ngrams=recipe.char_ngrams,
-        word_ngrams=recipe.word_ngrams,
-        profanity=profanity_words(),
-        insults=insult_words(),
-        lexicon_scale=recipe.lexicon_scale,
-    ).fit()
+    featurizer = recipe.featurizer()
     for dataset in datasets:
         rows, _ = load_labeled([f"{data}/{dataset}"])
         rows = [r for r in rows if r.toxic is not None]

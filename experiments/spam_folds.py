@@ -31,8 +31,6 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from classifier.data import load_labeled
-from classifier.features import CommentFeaturizer
-from classifier.lexicon import insult_words, profanity_words
 from classifier.train import DEFAULT_SEED, _new_classifier, _select, split_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,17 +50,10 @@ def main() -> None:
     cache: dict[tuple[object, ...], tuple[object, object, object]] = {}
     for variant in variants:
         recipe = parse_variant(variant)
-        key = (recipe.n_features, recipe.char_ngrams, recipe.word_ngrams, recipe.lexicon)
+        key = recipe.featurizer_key()
         if key not in cache:
             t0 = time.time()
-            featurizer = CommentFeaturizer(
-                n_features=recipe.n_features,
-                char_ngrams=recipe.char_ngrams,
-                word_ngrams=recipe.word_ngrams,
-                profanity=profanity_words() if recipe.lexicon else (),
-                insults=insult_words() if recipe.lexicon else (),
-                lexicon_scale=recipe.lexicon_scale,
-            ).fit()
+            featurizer = recipe.featurizer()
             x_fit = featurizer.transform([r.comment() for r in fit_rows])
             x_conv = featurizer.transform([r.comment() for r in conversation])
             cache[key] = (featurizer, x_fit, x_conv)
