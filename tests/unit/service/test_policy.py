@@ -9,6 +9,7 @@ import pytest
 from service.domain import CommentStatus, Head
 from service.policy import Band, count_links, decide, resolve_thresholds
 from service.settings import Mode, Thresholds
+from service.word_lists import WordList, WordMatch
 
 BANDS = {Head.SPAM: Band(0.5, 0.9), Head.TOXICITY: Band(0.4, 0.8)}
 EXPLANATION: dict[str, Any] = {
@@ -29,6 +30,8 @@ def run(
     honeypot: bool = False,
     max_links: int = 2,
     mode: Mode = Mode.ENFORCE,
+    banned: WordMatch | None = None,
+    suspect: WordMatch | None = None,
 ) -> Any:
     return decide(
         text=text,
@@ -38,6 +41,8 @@ def run(
         max_links=max_links,
         mode=mode,
         explain=lambda: EXPLANATION,
+        banned=banned,
+        suspect=suspect,
     )
 
 
@@ -145,33 +150,14 @@ def test_review_override_above_the_cards_reject_cannot_invert_the_band() -> None
 
 
 def test_banned_word_rejects_and_suspect_word_holds_with_spans() -> None:
-    from service.word_lists import WordList
-
     text = "Buy v1agra from my shop"
-    banned = WordList(["viagra"]).find(text)
-    rejected = decide(
-        text=text,
-        honeypot_filled=False,
-        scores={Head.SPAM: 0.1, Head.TOXICITY: 0.1},
-        thresholds=BANDS,
-        max_links=2,
-        mode=Mode.ENFORCE,
-        banned=banned,
-    )
+    rejected = run(text, banned=WordList(["viagra"]).find(text))
     assert rejected.status is CommentStatus.REJECTED
     reason = rejected.reasons[0]
     assert reason["code"] == "banned_word" and reason["words"] == ["viagra"]
     assert reason["spans"] == [{"start": 4, "end": 10, "text": "v1agra"}]
     assert '"viagra"' in reason["message"]
 
-    held = decide(
-        text=text,
-        honeypot_filled=False,
-        scores={Head.SPAM: 0.1, Head.TOXICITY: 0.1},
-        thresholds=BANDS,
-        max_links=2,
-        mode=Mode.SHADOW,
-        suspect=WordList(["shop"]).find(text),
-    )
+    held = run(text, mode=Mode.SHADOW, suspect=WordList(["shop"]).find(text))
     assert held.verdict is CommentStatus.PENDING and held.status is CommentStatus.APPROVED
     assert [r["code"] for r in held.reasons] == ["suspect_word", "shadow_mode"]
