@@ -40,7 +40,8 @@ class WordList:
         self.entries = tuple(dict.fromkeys(e.strip() for e in entries if e.strip()))
         # each way of matching, from what it matches back to the entry as configured
         self._as_written = {e.lower(): e for e in self.entries}
-        self._normalized = {normalize(e): e for e in self.entries if normalize(e)}
+        normalized = ((normalize(e), e) for e in self.entries)
+        self._normalized = {key: e for key, e in normalized if key}
         self._written_pattern = _whole_words(self._as_written, re.IGNORECASE)
         self._normalized_pattern = _whole_words(self._normalized, 0)
 
@@ -51,31 +52,30 @@ class WordList:
         """The entries found in the text or the name, or None."""
         if not self.entries:
             return None
-        words: dict[str, None] = {}
-        found: set[tuple[int, int]] = set()
-        for match in self._written_pattern.finditer(text):
-            words[self._as_written.get(match.group().lower(), match.group())] = None
-            found.add(match.span())
-        normalized = normalize(text)
-        if self._normalized_pattern.search(normalized):
-            mapped = normalize_with_offsets(text)
-            for match in self._normalized_pattern.finditer(mapped.text):
-                words[self._normalized.get(match.group(), match.group())] = None
-                found.add(mapped.original_span(match.start(), match.end()))
-        in_name = False
-        if name:
-            for pattern, table, subject in (
-                (self._written_pattern, self._as_written, name),
-                (self._normalized_pattern, self._normalized, normalize(name)),
-            ):
-                for match in pattern.finditer(subject):
-                    key = match.group().lower() if table is self._as_written else match.group()
-                    words[table.get(key, match.group())] = None
-                    in_name = True
+        in_text = self._hits(text)
+        in_name = self._hits(name) if name else []
+        words = tuple(dict.fromkeys(word for word, _ in in_text + in_name))
         if not words:
             return None
-        spans = [{"start": s, "end": e, "text": text[s:e]} for s, e in sorted(found)]
-        return WordMatch(words=tuple(words), spans=spans, in_name=in_name)
+        spans = [
+            {"start": s, "end": e, "text": text[s:e]} for s, e in sorted({w for _, w in in_text})
+        ]
+        return WordMatch(words=words, spans=spans, in_name=bool(in_name))
+
+    def _hits(self, subject: str) -> list[tuple[str, tuple[int, int]]]:
+        """(entry, span in ``subject``) for every match, as written then normalized."""
+        hits = [
+            (self._as_written.get(m.group().lower(), m.group()), m.span())
+            for m in self._written_pattern.finditer(subject)
+        ]
+        if self._normalized_pattern.search(normalize(subject)):
+            # only now is the offset map worth building
+            mapped = normalize_with_offsets(subject)
+            hits += [
+                (self._normalized.get(m.group(), m.group()), mapped.original_span(*m.span()))
+                for m in self._normalized_pattern.finditer(mapped.text)
+            ]
+        return hits
 
 
 def _whole_words(table: dict[str, str], flags: int) -> re.Pattern[str]:
