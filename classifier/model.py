@@ -175,12 +175,7 @@ class Head:
         self.coef = np.asarray(self.classifier.coef_, dtype=np.float64).ravel()
         self.intercept = float(np.asarray(self.classifier.intercept_).ravel()[0])
         # Platt's a and b, read once: scoring one comment should not pay for it each time
-        self._platt: tuple[float, float] | None = None
-        if not isinstance(self.calibrator, IsotonicRegression):
-            self._platt = (
-                float(np.asarray(self.calibrator.coef_).ravel()[0]),
-                float(np.asarray(self.calibrator.intercept_).ravel()[0]),
-            )
+        self._platt = platt_parameters(self.calibrator)
 
     def decision(self, X: sp.csr_matrix | FeatureBatch) -> np.ndarray:
         """Raw decision values (logits) of the linear classifier."""
@@ -192,21 +187,34 @@ class Head:
         """Calibrated probabilities from decision values."""
         if self._platt is None:
             return apply_calibration(self.calibrator, decision)
-        a, b = self._platt
-        # the same arithmetic as apply_calibration; a sigmoid needs no clipping to [0, 1]
-        return 1.0 / (1.0 + np.exp(-(a * decision + b)))
+        return _sigmoid(self._platt, decision)
+
+
+def platt_parameters(
+    calibrator: IsotonicRegression | LogisticRegression,
+) -> tuple[float, float] | None:
+    """Platt's (a, b) of a sigmoid calibrator; None for an isotonic one."""
+    if isinstance(calibrator, IsotonicRegression):
+        return None
+    return (
+        float(np.asarray(calibrator.coef_).ravel()[0]),
+        float(np.asarray(calibrator.intercept_).ravel()[0]),
+    )
+
+
+def _sigmoid(platt: tuple[float, float], decision: np.ndarray) -> np.ndarray:
+    a, b = platt
+    return 1.0 / (1.0 + np.exp(-(a * decision + b)))  # in [0, 1]: nothing to clip
 
 
 def apply_calibration(
     calibrator: IsotonicRegression | LogisticRegression, decision: np.ndarray
 ) -> np.ndarray:
     """A calibration map (isotonic, or Platt's sigmoid as a 1-D logistic regression)."""
-    if isinstance(calibrator, IsotonicRegression):
-        out = np.interp(decision, calibrator.X_thresholds_, calibrator.y_thresholds_)
-    else:
-        a = float(np.asarray(calibrator.coef_).ravel()[0])
-        b = float(np.asarray(calibrator.intercept_).ravel()[0])
-        out = 1.0 / (1.0 + np.exp(-(a * decision + b)))
+    platt = platt_parameters(calibrator)
+    if platt is not None:
+        return _sigmoid(platt, decision)
+    out = np.interp(decision, calibrator.X_thresholds_, calibrator.y_thresholds_)
     return np.clip(out, 0.0, 1.0)
 
 
