@@ -75,6 +75,11 @@ def record_decision(status: str, verdict: str, spam: float, toxicity: float) -> 
     _child(SCORES, "toxicity").observe(toxicity)
 
 
+# Any token is a valid HTTP method: a client inventing them must not grow the labels
+# (nor the children cache above) without bound.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def install_metrics(app: Flask) -> None:
     """Time and count every request by its route."""
 
@@ -87,7 +92,8 @@ def install_metrics(app: Flask) -> None:
         started = g.pop("metrics_started", None)
         rule = request.url_rule
         endpoint = rule.rule if rule is not None else "unmatched"
-        _child(REQUESTS, endpoint, request.method, response.status_code).inc()
+        method = request.method if request.method in _METHODS else "other"
+        _child(REQUESTS, endpoint, method, response.status_code).inc()
         if started is not None:
             _child(LATENCY, endpoint).observe(time.perf_counter() - started)
         return response
