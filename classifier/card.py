@@ -51,6 +51,17 @@ def _group_weights_note(card: Mapping[str, Any]) -> str:
     return f" Total weight multipliers per source: {listed}."
 
 
+def _naive_bayes_note(card: Mapping[str, Any]) -> str:
+    powers = {h: p for h, p in (card.get("recipe", {}).get("nb_power") or {}).items() if p}
+    if not powers:
+        return ""
+    listed = ", ".join(f"{head} {power:g}" for head, power in sorted(powers.items()))
+    return (
+        " Before fitting, each n-gram column was scaled by its naive-Bayes log-count ratio "
+        f"to a power ({listed}; Wang and Manning 2012), folded into the coefficients."
+    )
+
+
 def render_model_card(card: Mapping[str, Any]) -> str:
     """The MODEL_CARD.md text for a card.json dictionary."""
     lines = [
@@ -60,7 +71,8 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         "logistic regression on hashed word and character n-grams of the normalized text, "
         "comment-form metadata and two word-list counts (profanity from the `better-profanity` "
         "list, MIT; insults written for modq), with probabilities calibrated on validation "
-        "rows (spam: out-of-fold over whole YouTube videos; toxicity: the validation split).",
+        "rows (spam: out-of-fold over whole YouTube videos; toxicity: the validation split)."
+        + _naive_bayes_note(card),
         "",
         "## Intended use",
         "",
@@ -116,7 +128,8 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         "",
         "- Spam was learned from YouTube comments and SMS; spam on other sites looks different. "
         "There is no pharmacy or web-shop spam in the data: 'free viagra' (and its leetspeak "
-        "'FR33 v1agra', which normalizes to it) scores low on spam unless it carries a link.",
+        "'FR33 v1agra', which normalizes to it) scores far below the spam reject threshold "
+        "unless it carries a link.",
         "- The toxicity sources label different things (offensive tweets, hate on a forum, "
         "personal attacks on Wikipedia, news-site toxicity); a site's own notion will differ. "
         "Retrain with moderator labels (`make retrain`).",

@@ -3,7 +3,7 @@
 The featurizer is stateless (hashing), so every row is vectorized once per
 featurizer setting; each fold then fits only the toxicity logistic regression
 exactly as ``classifier.train.fit_model`` does (``head_rows``,
-``sample_weights``, ``LogisticRegression(C, max_iter, tol=1e-5)``) on the
+``sample_weights``, ``fit_classifier``) on the
 trainer's train split of the other sources (``spam:`` variants: of the other YouTube
 videos, with SMS and conversation rows as the recipe mixes them). Calibration is monotone and does
 not change ROC-AUC, so it is skipped. The reported LOSO numbers come from
@@ -23,14 +23,20 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from classifier import peer
 from classifier.data import LabeledComment, load_labeled
 from classifier.harmonize import row_factors
 from classifier.loso import toxicity_domain
-from classifier.train import DEFAULT_SEED, Recipe, head_rows, sample_weights, split_dataset
+from classifier.train import (
+    DEFAULT_SEED,
+    Recipe,
+    fit_classifier,
+    head_rows,
+    sample_weights,
+    split_dataset,
+)
 
 
 def parse_variant(text: str) -> Recipe:
@@ -112,9 +118,7 @@ def main() -> None:
             h_rows, labels, groups = head_rows(train, head)
             factors = row_factors(h_rows, recipe.harmonize) if head == "toxicity" else None
             weights = sample_weights(head, labels, groups, recipe, factors)
-            c = recipe.toxicity_c if head == "toxicity" else recipe.spam_c
-            clf = LogisticRegression(C=c, max_iter=recipe.max_iter, tol=1e-5)
-            clf.fit(x[[index[id(r)] for r in h_rows]], labels, sample_weight=weights)
+            clf = fit_classifier(head, x[[index[id(r)] for r in h_rows]], labels, weights, recipe)
             test = [r for r in rows if _held(r, head, unit) and getattr(r, label) is not None]
             y = np.array([getattr(r, label) for r in test])
             p = clf.decision_function(x[[index[id(r)] for r in test]])

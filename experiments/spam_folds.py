@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from classifier.data import load_labeled
-from classifier.train import DEFAULT_SEED, _new_classifier, _select, split_dataset
+from classifier.train import DEFAULT_SEED, _select, fit_classifier, split_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loso_fast import parse_variant
@@ -70,8 +70,7 @@ def main() -> None:
                 x_fit[np.nonzero(~inside)[0]],  # type: ignore[index]
                 recipe,
             )
-            clf = _new_classifier("spam", recipe)
-            clf.fit(h_x, labels, sample_weight=weights)
+            clf = fit_classifier("spam", h_x, labels, weights, recipe)
             y = np.asarray([r.spam for r in test])
             p = clf.decision_function(x_fit[np.nonzero(inside)[0]])  # type: ignore[index]
             pc = clf.decision_function(x_conv)

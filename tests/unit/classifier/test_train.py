@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 
 from classifier import load_model
 from classifier.data import LabeledComment, load_labeled
@@ -14,7 +17,9 @@ from classifier.train import (
     Recipe,
     choose_thresholds,
     expected_calibration_error,
+    fit_classifier,
     head_rows,
+    naive_bayes_scale,
     sample_weights,
     split_dataset,
     train,
@@ -95,3 +100,38 @@ def test_tiny_end_to_end_training_writes_a_loadable_model(tmp_path: Path) -> Non
     assert "tiny" in (directory / "MODEL_CARD.md").read_text()
     loaded = load_model(directory)
     assert loaded.score([{"text": "hello"}]) == model.score([{"text": "hello"}])
+
+
+def _toy_problem() -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = sp.random(200, 40, density=0.2, format="csr", random_state=1)
+    X.data[:] = 1.0
+    labels = (np.asarray(X[:, 0].todense()).ravel() > 0).astype(np.int64)  # column 0 decides
+    return X, labels, rng.uniform(0.5, 1.5, 200)
+
+
+def test_naive_bayes_scale_favours_telling_columns_and_leaves_metadata_alone() -> None:
+    X, labels, weights = _toy_problem()
+    scale = naive_bayes_scale(X, labels, weights, n_text=36, power=0.5)
+    assert scale.shape == (40,)
+    assert np.all(scale[36:] == 1.0)  # metadata / word-list columns keep their scale
+    assert scale[0] == scale[:36].max()  # the column that decides the label
+    seen = np.asarray(X[:, :36].sum(axis=0)).ravel() > 0
+    assert abs(scale[:36][seen].mean() - 1.0) < 1e-9  # C keeps its meaning
+
+
+def test_fit_classifier_folds_the_scale_into_the_coefficients() -> None:
+    X, labels, weights = _toy_problem()
+    recipe = replace(TINY_RECIPE, n_features=36, nb_power={"toxicity": 0.5})
+    folded = fit_classifier("toxicity", X, labels, weights, recipe)
+    scale = naive_bayes_scale(X, labels, weights, 36, 0.5)
+    scaled_fit = LogisticRegression(C=recipe.toxicity_c, max_iter=recipe.max_iter, tol=1e-5)
+    scaled_fit.fit(X @ sp.diags(scale), labels, sample_weight=weights)
+    # the stored model scores raw features as the scaled fit scores scaled ones
+    assert np.allclose(
+        folded.decision_function(X), scaled_fit.decision_function(X @ sp.diags(scale))
+    )
+    plain = fit_classifier("spam", X, labels, weights, replace(recipe, nb_power={}))
+    reference = LogisticRegression(C=recipe.spam_c, max_iter=recipe.max_iter, tol=1e-5)
+    reference.fit(X, labels, sample_weight=weights)
+    assert np.allclose(plain.coef_, reference.coef_)  # power 0: a plain fit
