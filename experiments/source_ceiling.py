@@ -7,12 +7,13 @@ train + validation split only (no other source, no weighting), test on its test 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from classifier.data import load_labeled
-from classifier.train import DEFAULT_SEED, Recipe, _new_classifier, split_dataset
+from classifier.train import DEFAULT_SEED, Recipe, fit_classifier, split_dataset
 
 
 def main() -> None:
@@ -29,9 +30,10 @@ def main() -> None:
         y_train = np.array([r.toxic for r in train])
         y_test = np.array([r.toxic for r in splits.test])
         for c in (0.5, 1.0, 4.0):
-            clf = _new_classifier("toxicity", recipe)
-            clf.C = c
-            clf.fit(x_train, y_train)
+            weights = np.ones(len(y_train))
+            clf = fit_classifier(
+                "toxicity", x_train, y_train, weights, replace(recipe, toxicity_c=c)
+            )
             auc = roc_auc_score(y_test, clf.decision_function(x_test))
             print(f"{dataset} C {c}: train {len(train)}, test {len(y_test)}, ROC-AUC {auc:.3f}")
 
