@@ -462,14 +462,20 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         return self.featurize(X).to_csr()
 
     def featurize(
-        self, X: Sequence[Comment | str], texts: Sequence[str] | None = None
+        self,
+        X: Sequence[Comment | str],
+        texts: Sequence[str] | None = None,
+        positions: bool = False,
     ) -> FeatureBatch:
-        """Features of a batch as occurrences (``texts``: the normalized texts, if known)."""
+        """Features of a batch as occurrences (``texts``: the normalized texts, if known).
+        With ``positions`` the batch keeps its occurrences with their places in the
+        normalized texts (``FeatureBatch.occurrences``), for explaining without hashing
+        again."""
         if texts is None:
             texts = [normalize(_field(comment, "text")) for comment in X]
         n_rows = len(texts)
         n_features = int(self.n_features)
-        occurrences = self.hashed(texts, positions=False)
+        occurrences = self.hashed(texts, positions=positions)
         rows, columns = occurrences.rows, occurrences.columns
         metas: list[Metadata] = [extract_metadata(c) for c in X] if self.metadata else []
         extra = [
@@ -484,7 +490,8 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         dense = np.asarray([m.vector() for m in metas], dtype=np.float64).reshape(n_rows, k)
         if self.lexicon:
             dense = np.hstack((dense, self._lexicon_columns(occurrences, n_rows)))
-        return FeatureBatch(n_rows, n_features, rows, columns, scale, dense)
+        kept = (occurrences, tuple(texts)) if positions else None
+        return FeatureBatch(n_rows, n_features, rows, columns, scale, dense, kept)
 
 
 @dataclass(frozen=True)
@@ -504,6 +511,28 @@ class FeatureBatch:
     columns: np.ndarray
     scale: np.ndarray
     meta: np.ndarray
+    # with positions, and the normalized texts they index, when featurized with them
+    occurrences: tuple[HashedText, tuple[str, ...]] | None = None
+
+    def occurrences_of(self, row: int, text: str) -> HashedText | None:
+        """The kept occurrences of one row (as ``hash_texts`` gives for that text alone),
+        if the batch kept them and ``text`` is the normalized text they were found in."""
+        if self.occurrences is None or self.occurrences[1][row] != text:
+            return None
+        found = self.occurrences[0]
+        if self.n_rows == 1:
+            return found
+        mine, words = found.rows == row, found.word_rows == row
+        return HashedText(
+            rows=np.zeros(int(mine.sum()), dtype=np.int64),
+            columns=found.columns[mine],
+            starts=found.starts[mine],
+            ends=found.ends[mine],
+            word_rows=np.zeros(int(words.sum()), dtype=np.int64),
+            word_hashes=found.word_hashes[words],
+            word_starts=found.word_starts[words],
+            word_ends=found.word_ends[words],
+        )
 
     def dot(self, weights: np.ndarray) -> np.ndarray:
         """X @ weights for a weight vector of length n_features + len(META)."""

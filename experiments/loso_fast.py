@@ -98,6 +98,7 @@ def main() -> None:
             line.append(f"{unit[:12]} {auc:.3f}")
         print("peer     " + "  ".join(line), flush=True)
     cache: dict[tuple[object, ...], Any] = {}
+    results: dict[str, dict[str, float]] = {}  # variant -> held-out unit -> ROC-AUC
     for variant in variants:
         head, text = variant.split(":", 1)
         label = "toxic" if head == "toxicity" else "spam"
@@ -122,9 +123,27 @@ def main() -> None:
             test = [r for r in rows if _held(r, head, unit) and getattr(r, label) is not None]
             y = np.array([getattr(r, label) for r in test])
             p = clf.decision_function(x[[index[id(r)] for r in test]])
-            out.append(f"{unit[:12]} {roc_auc_score(y, p):.3f}")
+            results.setdefault(variant, {})[unit] = float(roc_auc_score(y, p))
+            out.append(f"{unit[:12]} {results[variant][unit]:.3f}")
             print(f"    {text}: {out[-1]}", flush=True)
         print(f"{variant:<8} " + "  ".join(out), flush=True)
+    print_nested_choice(results)
+
+
+def print_nested_choice(results: Mapping[str, Mapping[str, float]]) -> None:
+    """For each held-out unit, the variant with the best mean ROC-AUC over the *other*
+    units of its head, and what it scores on this one: a choice made without looking
+    at the number it reports (same head's variants only)."""
+    for head in sorted({v.split(":", 1)[0] for v in results}):
+        mine = {v: r for v, r in results.items() if v.startswith(head + ":")}
+        units = sorted(set.intersection(*(set(r) for r in mine.values())))
+        if len(mine) < 2 or len(units) < 2:
+            continue
+        print(f"nested choice ({head}: each unit's variant chosen on the other units' mean)")
+        for unit in units:
+            others = [u for u in units if u != unit]
+            chosen = max(mine, key=lambda v: float(np.mean([mine[v][u] for u in others])))
+            print(f"  {unit[:28]:<28} {chosen:<40} {mine[chosen][unit]:.3f}", flush=True)
 
 
 if __name__ == "__main__":

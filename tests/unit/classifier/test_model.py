@@ -224,3 +224,17 @@ def test_a_scored_batch_explains_as_explain_does(tiny_model: Model) -> None:
             assert from_batch[head]["score"] == pytest.approx(alone[head]["score"], abs=1e-12)
             assert from_batch[head]["spans"] == alone[head]["spans"]
             assert from_batch[head]["reasons"] == alone[head]["reasons"]
+
+
+@pytest.mark.parametrize("copies", [1, 40])  # one request's comment; a batch too big to keep
+def test_explaining_from_kept_or_fresh_occurrences_gives_the_same_spans(
+    tiny_model: Model, copies: int
+) -> None:
+    comment = {"text": "ＦＲＥＥ v1agra!!! click http://pills.example you IDIOT", "name": "x"}
+    batch = tiny_model.score_batch([comment] * copies)
+    assert (batch.features.occurrences is not None) == (copies == 1)
+    alone = tiny_model.explain(comment).to_dict()
+    from_batch = batch.explain(copies - 1).to_dict()
+    for head in ("spam", "toxicity"):
+        assert from_batch[head]["spans"] == alone[head]["spans"]
+        assert from_batch[head]["reasons"] == alone[head]["reasons"]
