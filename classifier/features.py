@@ -377,12 +377,22 @@ def field_columns(meta: Metadata, n_features: int) -> list[int]:
         names.append("url:" + meta.url_domain)
     if meta.email_domain:
         names.append("email:" + meta.email_domain)
-    out = []
-    for name in names:
-        digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
-        value = _mix(np.asarray([int.from_bytes(digest, "little")], dtype=np.uint64) + _SALT_FIELD)
-        out.append(int(value[0] >> _U64(64 - (n_features.bit_length() - 1))))
-    return out
+    # Real domain names (<= 253 characters) are cached: the same few come back often.
+    return [
+        _cached_field_column(name, n_features)
+        if len(name) <= 260
+        else _field_column(name, n_features)
+        for name in names
+    ]
+
+
+def _field_column(name: str, n_features: int) -> int:
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    value = _mix(np.asarray([int.from_bytes(digest, "little")], dtype=np.uint64) + _SALT_FIELD)
+    return int(value[0] >> _U64(64 - (n_features.bit_length() - 1)))
+
+
+_cached_field_column = functools.lru_cache(maxsize=4096)(_field_column)
 
 
 class CommentFeaturizer(TransformerMixin, BaseEstimator):
