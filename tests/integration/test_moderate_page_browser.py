@@ -110,6 +110,9 @@ def sign_in(page: Any) -> None:
     page.fill("#token", TOKEN)
     page.click("form button[type=submit]")
     page.wait_for_selector(".stats")
+    # The page's deferred script (keys, focus) has run once "load" fires; a key pressed
+    # before that would go nowhere.
+    page.wait_for_load_state("load")
 
 
 def queue_item(server: GunicornServer, comment_id: str) -> dict[str, Any]:
