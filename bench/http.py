@@ -32,7 +32,7 @@ from service.redis_server import RedisServer
 CONNECTIONS = 16
 SECONDS = 10
 WARMUP_SECONDS = 2
-BALANCE_ATTEMPTS = 4  # measured runs per app until both workers get their share
+BALANCE_ATTEMPTS = 8  # measured runs per app until both workers get their share
 BALANCED_SHARE = 0.5  # a worker doing under half its fair share of the CPU: unbalanced
 WRK_THREADS = 1  # one client thread is plenty at these rates and leaves the cores to gunicorn
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,6 +236,7 @@ def measure(
         run_wrk(base, script, WARMUP_SECONDS)
         workers = children_of(process.pid)
         redis_pids = [redis_pid] if redis_pid else []
+        balanced = False
         for attempt in range(1, BALANCE_ATTEMPTS + 1):
             before = cpu_seconds(workers), cpu_seconds(redis_pids)
             each_before = [cpu_seconds([w]) for w in workers]
@@ -244,7 +245,8 @@ def measure(
             each = [cpu_seconds([w]) - b for w, b in zip(workers, each_before, strict=True)]
             # wrk's keep-alive connections stay with the worker that accepted them, and
             # now and then one worker accepts all 16: that run measures one core, not two.
-            if min(each) >= BALANCED_SHARE / len(workers) * sum(each):
+            balanced = min(each) >= BALANCED_SHARE / len(workers) * sum(each)
+            if balanced:
                 break
             print(f"  (run {attempt}: one worker took the connections: {_shares(each)}; again)")
         batch = batch_sizes(requests.get(base + "/metrics", timeout=5).text)
@@ -256,6 +258,7 @@ def measure(
         "mean_score_batch": batch,
         "worker_cpu_shares": _shares(each),
         "attempts": attempt,
+        "balanced": balanced,
         "cpu_ms_per_request": round((after[0] - before[0]) * 1000 / count, 3),
         "redis_cpu_ms_per_request": round((after[1] - before[1]) * 1000 / count, 3),
         "rps": round(raw["requests"] / seconds, 1),
@@ -311,6 +314,8 @@ def run(out_dir: Path) -> dict[str, Any]:
         "ratio": round(intake["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0.0,
         "connections": CONNECTIONS,
         "seconds": SECONDS,
+        # False: in every run one gunicorn worker held all connections (one core measured)
+        "balanced": bool(intake["balanced"] and ceiling["balanced"]),
     }
     print(f"POST /v1/comments, {CONNECTIONS} connections, {SECONDS} s each (wrk, 127.0.0.1)")
     for name, result in (("intake", intake), ("ceiling", ceiling)):
@@ -333,6 +338,12 @@ def run(out_dir: Path) -> dict[str, Any]:
     print(f"  CPU-cost ratio (ceiling/intake CPU per request) {cpu_ratio:.3f}: the ratio an idle")
     print("  machine would show; the measured ratio moves with whatever else runs here.")
     print(f"  ratio    {summary['ratio']:.3f} of the ceiling")
+    for name, result in (("intake", intake), ("ceiling", ceiling)):
+        if not result["balanced"]:
+            print(
+                f"  WARNING: in all {result['attempts']} runs of the {name} one worker held every "
+                "connection: its figures measure one core and the ratio is not comparable."
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "http.json").write_text(json.dumps(summary, indent=2) + "\n")
     details = {"intake": intake, "ceiling": ceiling, "cpu_ratio": round(cpu_ratio, 3)}
