@@ -117,6 +117,16 @@ class GunicornServer:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def wait_for_workers(self, count: int, timeout: float = 30.0) -> None:
+        """Until ``count`` workers have booted: /healthz answers as soon as the first does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log_text().count("Booting worker") >= count:
+                return
+            time.sleep(0.1)
+        tail = self.log_text()[-3000:]
+        raise RuntimeError(f"{count} workers did not boot in {timeout}s:\n{tail}")
+
     def post_comment(self, body: dict[str, Any] | None = None, **kwargs: Any) -> requests.Response:
         """POST /v1/comments with a valid JSON comment, updated by ``body``."""
         comment = {"name": "Ada", "email": "ada@example.org", "text": "Thanks, a clear article."}

@@ -24,6 +24,7 @@ def two_workers(
         workers=2,
     )
     server.start()
+    server.wait_for_workers(2)
     yield server
     server.stop()
 

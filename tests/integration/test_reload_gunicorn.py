@@ -63,6 +63,7 @@ def server(
         workers=WORKERS,
     )
     gunicorn.start()
+    gunicorn.wait_for_workers(WORKERS)
     yield gunicorn
     gunicorn.stop()
 
