@@ -281,7 +281,10 @@ class Model:
         probabilities = {
             name: float(head.calibrate(head.decision(row))[0]) for name, head in self.heads.items()
         }
-        return self._explain(comment, normalized, _RowValues(row.indices, row.data), probabilities)
+        heads = self._explain(
+            comment, normalized, _RowValues(row.indices, row.data), probabilities, HEADS
+        )
+        return Explanation(spam=heads["spam"], toxicity=heads["toxicity"])
 
     def _explain(
         self,
@@ -289,8 +292,9 @@ class Model:
         normalized: Normalized,
         values: _RowValues,
         probabilities: Mapping[str, float],
+        heads: Sequence[str],
         found: HashedText | None = None,
-    ) -> Explanation:
+    ) -> dict[str, HeadExplanation]:
         featurizer = self.featurizer
         text = normalized.text
         tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
@@ -322,7 +326,8 @@ class Model:
         lexicon_values = values.at(lexicon_columns)
         meta = extract_metadata(comment) if featurizer.metadata else None
         explained: dict[str, HeadExplanation] = {}
-        for name, head in self.heads.items():
+        for name in heads:
+            head = self.heads[name]
             probability = probabilities[name]
             weight = head.coef[columns] * column_values * share
             per_token = np.bincount(left, weight, minlength=len(tokens)) + np.bincount(
@@ -342,7 +347,7 @@ class Model:
                 quoted = ", ".join(f"“{span.text}”" for span in spans[:3])
                 reasons.append(Reason("terms", f"wording that raises the score: {quoted}"))
             explained[name] = HeadExplanation(probability, reasons, spans)
-        return Explanation(spam=explained["spam"], toxicity=explained["toxicity"])
+        return explained
 
     def _meta_reasons(
         self, head_name: str, head: Head, meta: Metadata | None, values: _RowValues
@@ -408,6 +413,12 @@ class ScoredBatch:
 
     def explain(self, index: int) -> Explanation:
         """``Model.explain`` of the batch's comment ``index``."""
+        heads = self.explain_heads(index, HEADS)
+        return Explanation(spam=heads["spam"], toxicity=heads["toxicity"])
+
+    def explain_heads(self, index: int, heads: Sequence[str]) -> dict[str, HeadExplanation]:
+        """The explanation of comment ``index`` for these heads only (a head's part costs
+        about as much as scoring the comment)."""
         comment = self.comments[index]
         normalized = normalize_with_offsets(_field(comment, "text"))
         features = self.features
@@ -424,7 +435,7 @@ class ScoredBatch:
         )
         probabilities = {name: p[index] for name, p in self.probabilities.items()}
         found = features.occurrences_of(index, normalized.text)
-        return self.model._explain(comment, normalized, values, probabilities, found)
+        return self.model._explain(comment, normalized, values, probabilities, heads, found)
 
 
 class _RowValues:

@@ -197,9 +197,10 @@ _STEPS_OBFUSCATION = (
         re.compile(r"[a-z][013457]{2}").search,  # type: ignore[arg-type]
     ),
     _Step(re.compile(r"(.)\1{2,}", re.DOTALL), _squeeze),
-    # Kept last: the fast path does this step as " ".join(text.split()).
-    _Step(re.compile(r"\s+"), _const(" ")),
-    _Step(re.compile(r"^ | $"), _const("")),
+    # Kept last: the fast path does these two steps as " ".join(text.split()).
+    # Whitespace runs become one space; a lone space already is one (no match needed).
+    _Step(re.compile(r"\s{2,}|[^\S ]"), _const(" ")),
+    _Step(re.compile(r"^ | $"), _const(""), lambda text: text[:1] == " " or text[-1:] == " "),
 )
 
 
@@ -236,11 +237,14 @@ def _sub_with_offsets(
 ) -> tuple[str, list[int], list[int]]:
     if not step.guard(text):
         return text, starts, ends  # no match possible: nothing moves
+    first = step.pattern.search(text)
+    if first is None:
+        return text, starts, ends  # no match: nothing moves, nothing copied
     pieces: list[str] = []
     new_starts: list[int] = []
     new_ends: list[int] = []
     last = 0
-    for match in step.pattern.finditer(text):
+    for match in step.pattern.finditer(text, first.start()):
         begin, finish = match.span()
         pieces.append(text[last:begin])
         new_starts.extend(starts[last:begin])

@@ -98,10 +98,10 @@ def decide_scored(
     scores: Scores = scored.scores[index]
     spam, toxicity = _probability(scores.spam), _probability(scores.toxicity)
 
-    def explain() -> Mapping[str, Any]:
+    def explain(heads: Sequence[Head]) -> Mapping[str, Any]:
         # From the features scoring computed: the comment is not featurized again.
-        result: Mapping[str, Any] = scored.explain(index).to_dict()
-        return result
+        explained = scored.explain_heads(index, [head.value for head in heads])
+        return {name: part.to_dict() for name, part in explained.items()}
 
     text, name = str(comment["text"]), str(comment.get("name") or "")
     decision = decide(

@@ -11,14 +11,14 @@ In order, each rule can only make the outcome stricter:
    each overridable by ``MODQ_<HEAD>_REVIEW`` / ``MODQ_<HEAD>_REJECT``.
 
 In shadow mode the outcome is recorded (``verdict``) but the site is told
-``approved``. No I/O here: the caller scores, and ``explain`` is only called
-when a head's score gives a reason (its spans are worth computing only then).
+``approved``. No I/O here: the caller scores, and ``explain`` is called only
+for the heads whose scores give a reason (spans are worth computing only then).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +81,7 @@ def decide(
     thresholds: Mapping[Head, Band],
     max_links: int,
     mode: Mode,
-    explain: Callable[[], Mapping[str, Any]] | None = None,
+    explain: Callable[[Sequence[Head]], Mapping[str, Any]] | None = None,
     banned: WordMatch | None = None,
     suspect: WordMatch | None = None,
 ) -> Decision:
@@ -119,18 +119,17 @@ def decide(
             },
         )
 
-    explanation: Mapping[str, Any] | None = None
+    flagged: list[tuple[Head, CommentStatus, bool]] = []
     for head in Head:
         score, band = scores[head], thresholds[head]
         if score >= band.reject:
-            outcome, likely = CommentStatus.REJECTED, True
+            flagged.append((head, CommentStatus.REJECTED, True))
         elif score >= band.review:
-            outcome, likely = CommentStatus.PENDING, False
-        else:
-            continue
-        if explanation is None and explain is not None:
-            explanation = explain()
-        hold(outcome, _model_reason(head, score, band, likely, explanation))
+            flagged.append((head, CommentStatus.PENDING, False))
+    # Explaining costs more than scoring: only for the heads that hold the comment.
+    explanation = explain([head for head, _, _ in flagged]) if flagged and explain else None
+    for head, outcome, likely in flagged:
+        hold(outcome, _model_reason(head, scores[head], thresholds[head], likely, explanation))
 
     if mode is Mode.SHADOW and status is not CommentStatus.APPROVED:
         reasons.append(

@@ -224,6 +224,9 @@ def test_a_scored_batch_explains_as_explain_does(tiny_model: Model) -> None:
             assert from_batch[head]["score"] == pytest.approx(alone[head]["score"], abs=1e-12)
             assert from_batch[head]["spans"] == alone[head]["spans"]
             assert from_batch[head]["reasons"] == alone[head]["reasons"]
+            # one head alone: its part of the whole explanation
+            (part,) = batch.explain_heads(index, [head]).values()
+            assert part.to_dict() == from_batch[head]
 
 
 @pytest.mark.parametrize("copies", [1, 40])  # one request's comment; a batch too big to keep

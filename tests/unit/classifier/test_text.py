@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,3 +74,64 @@ def test_find_urls_counts_links_of_every_form() -> None:
     text = 'go to http://a.example.com, www.b.org and c.net <a href="https://d.io/x">d</a>'
     assert len(find_urls(text)) == 4
     assert find_urls("no links here. none at all") == []
+
+
+def _reference_offsets(raw: str) -> tuple[str, list[int], list[int]]:
+    """normalize_with_offsets the plain way: every step, every match, no shortcuts."""
+    from classifier import text as module
+
+    def sub(pattern, replace, text, starts, ends):  # type: ignore[no-untyped-def]
+        out, new_starts, new_ends, last = [], [], [], 0
+        for match in pattern.finditer(text):
+            begin, finish = match.span()
+            out.append(text[last:begin])
+            new_starts += starts[last:begin]
+            new_ends += ends[last:begin]
+            replacement = replace(match)
+            origin = (starts[begin], max(ends[begin:finish]))
+            out.append(replacement)
+            new_starts += [origin[0]] * len(replacement)
+            new_ends += [origin[1]] * len(replacement)
+            last = finish
+        out.append(text[last:])
+        return "".join(out), new_starts + starts[last:], new_ends + ends[last:]
+
+    text, starts, ends = raw, list(range(len(raw))), list(range(1, len(raw) + 1))
+    for step in module._STEPS_HTML:
+        text, starts, ends = sub(step.pattern, step.replace, text, starts, ends)
+    folded, f_starts, f_ends = [], [], []
+    for char, start, end in zip(text, starts, ends, strict=True):
+        out = module._CHAR_TABLE[ord(char)]
+        folded.append(out)
+        f_starts += [start] * len(out)
+        f_ends += [end] * len(out)
+    text, starts, ends = "".join(folded), f_starts, f_ends
+    steps = [*module._STEPS_TOKENS, *module._STEPS_OBFUSCATION]
+    whitespace = re.compile(r"\s+")  # the shipped step skips lone spaces: same result
+    for index, step in enumerate(steps):
+        pattern = whitespace if index == len(steps) - 2 else step.pattern
+        text, starts, ends = sub(pattern, step.replace, text, starts, ends)
+    return text, starts, ends
+
+
+_TRICKY = st.lists(
+    st.sampled_from(
+        [
+            *"abfkuc .*-_\n\t$@!|01345",
+            *("&amp;", "<a href='http://x.com'>", "www.", "http://", ".com", "@user", "url"),
+            *("ﬀ", "а", "\u200b", "é", "\u0301", "rt ", "   ", "ooo"),
+        ]
+    ),
+    max_size=50,
+).map("".join)
+
+
+@given(_TRICKY | st.text(max_size=150))
+def test_offsets_match_the_plain_step_by_step_reference(raw: str) -> None:
+    normalized = normalize_with_offsets(raw)
+    text, starts, ends = _reference_offsets(raw)
+    assert (normalized.text, list(normalized.starts), list(normalized.ends)) == (
+        text,
+        starts,
+        ends,
+    )

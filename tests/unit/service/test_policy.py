@@ -40,7 +40,7 @@ def run(
         thresholds=BANDS,
         max_links=max_links,
         mode=mode,
-        explain=lambda: EXPLANATION,
+        explain=lambda heads: EXPLANATION,
         banned=banned,
         suspect=suspect,
     )
@@ -63,7 +63,7 @@ def test_thresholds_give_the_status(spam: float, toxicity: float, status: Commen
 
 
 def test_approved_comment_has_no_reasons_and_is_not_explained() -> None:
-    calls: list[int] = []
+    calls: list[list[Head]] = []
     decision = decide(
         text="hi",
         honeypot_filled=False,
@@ -71,9 +71,29 @@ def test_approved_comment_has_no_reasons_and_is_not_explained() -> None:
         thresholds=BANDS,
         max_links=2,
         mode=Mode.ENFORCE,
-        explain=lambda: calls.append(1) or EXPLANATION,  # type: ignore[func-returns-value]
+        explain=lambda heads: calls.append(list(heads)) or EXPLANATION,  # type: ignore[func-returns-value]
     )
     assert decision.reasons == [] and calls == []
+
+
+@pytest.mark.parametrize(
+    ("spam", "toxicity", "explained"),
+    [(0.95, 0.1, [Head.SPAM]), (0.1, 0.5, [Head.TOXICITY]), (0.95, 0.95, list(Head))],
+)
+def test_only_the_heads_that_hold_the_comment_are_explained(
+    spam: float, toxicity: float, explained: list[Head]
+) -> None:
+    calls: list[list[Head]] = []
+    decide(
+        text="hi",
+        honeypot_filled=False,
+        scores={Head.SPAM: spam, Head.TOXICITY: toxicity},
+        thresholds=BANDS,
+        max_links=2,
+        mode=Mode.ENFORCE,
+        explain=lambda heads: calls.append(list(heads)) or EXPLANATION,  # type: ignore[func-returns-value]
+    )
+    assert calls == [explained]
 
 
 def test_model_reason_carries_code_sentence_score_and_spans() -> None:
