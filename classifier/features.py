@@ -206,13 +206,29 @@ def _power_table(base: int, size: int) -> np.ndarray:
     return table
 
 
+# numpy scalars made once: making a uint64 from a Python int costs more than a short
+# array operation
+_MIX_SHIFT = _U64(33)
+_MIX_1 = _U64(0xFF51AFD7ED558CCD)
+_MIX_2 = _U64(0xC4CEB9FE1A85EC53)
+_ONE = _U64(1)
+_PRIME_U64 = _U64(_PRIME)
+
+
 def _mix(h: np.ndarray) -> np.ndarray:
     """murmur3's 64-bit finalizer, vectorized (wrapping uint64 arithmetic)."""
-    h = h ^ (h >> _U64(33))
-    h = h * _U64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> _U64(33))
-    h = h * _U64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> _U64(33))
+    h = h ^ (h >> _MIX_SHIFT)
+    h = h * _MIX_1
+    h = h ^ (h >> _MIX_SHIFT)
+    h = h * _MIX_2
+    return h ^ (h >> _MIX_SHIFT)
+
+
+def _word_bounds(padded: str) -> tuple[np.ndarray, np.ndarray]:
+    """[begin, end) of every word (regex \\w+) of a text that starts and ends with a space."""
+    is_word = np.frombuffer(padded.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8) == 119
+    edges = np.diff(is_word.view(np.int8))
+    return np.flatnonzero(edges == 1) + 1, np.flatnonzero(edges == -1) + 1
 
 
 @dataclass(frozen=True)
@@ -251,6 +267,8 @@ def hash_texts(
     bits = n_features.bit_length() - 1
     if n_features != 1 << bits:
         raise ValueError(f"n_features must be a power of two, not {n_features}")
+    if len(texts) == 1:
+        return _hash_one(texts[0], bits, char_ngrams, word_ngrams)
     shift = _U64(64 - bits)
     padded = [f" {t} " for t in texts]
     lengths = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
@@ -262,7 +280,7 @@ def hash_texts(
     powers = _power_table(_PRIME, size + 1)
     inverse = _power_table(_PRIME_INV, size + 1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
-    np.cumsum((codes + _U64(1)) * powers[:size], out=prefix[1:])
+    np.cumsum((codes + _ONE) * powers[:size], out=prefix[1:])
     single = len(padded) == 1  # one text: every window lies inside it, all rows are 0
     if single:
         end_of = doc_ends
@@ -305,10 +323,7 @@ def hash_texts(
         columns.append((mixed >> shift).astype(np.int64))
 
     low, high = word_ngrams
-    mask = np.frombuffer(joined.translate(_WORD_MASK).encode("ascii"), dtype=np.uint8)
-    edges = np.diff(np.concatenate(([0], (mask == 119).astype(np.int8), [0])))
-    w_begin = np.flatnonzero(edges == 1)
-    w_end = np.flatnonzero(edges == -1)
+    w_begin, w_end = _word_bounds(joined)
     w_hash = _mix(substring_hash(w_begin, w_end) + _SALT_WORD)
     w_row = row_of[w_begin] if len(w_begin) else np.zeros(0, dtype=np.int64)
     if high >= 1:
@@ -320,14 +335,14 @@ def hash_texts(
                 ends.append(w_end)
         if high >= 2 and len(w_begin) > 1:
             if single:
-                pair = _mix(w_hash[:-1] * _U64(_PRIME) + w_hash[1:] + _SALT_BIGRAM)
+                pair = _mix(w_hash[:-1] * _PRIME_U64 + w_hash[1:] + _SALT_BIGRAM)
                 rows.append(w_row[:-1])
                 if positions:
                     starts.append(w_begin[:-1])
                     ends.append(w_end[1:])
             else:
                 same = w_row[1:] == w_row[:-1]
-                pair = _mix(w_hash[:-1][same] * _U64(_PRIME) + w_hash[1:][same] + _SALT_BIGRAM)
+                pair = _mix(w_hash[:-1][same] * _PRIME_U64 + w_hash[1:][same] + _SALT_BIGRAM)
                 rows.append(w_row[:-1][same])
                 if positions:
                     starts.append(w_begin[:-1][same])
@@ -350,6 +365,66 @@ def hash_texts(
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _char_windows(size: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every character window of n = low..high in a text of ``size``: begin, end, salt."""
+    sizes = [n for n in range(low, high + 1) if size >= n]
+    if not sizes:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.uint64)
+    begin = np.concatenate([np.arange(size - n + 1, dtype=np.int64) for n in sizes])
+    end = np.concatenate([np.arange(n, size + 1, dtype=np.int64) for n in sizes])
+    salt = np.concatenate(
+        [np.full(size - n + 1, _SALT_CHAR * _U64(n), dtype=np.uint64) for n in sizes]
+    )
+    return begin, end, salt
+
+
+def _hash_one(
+    text: str, bits: int, char_ngrams: tuple[int, int], word_ngrams: tuple[int, int]
+) -> HashedText:
+    """``hash_texts`` of one text (a request's comment): the same features and positions
+    in about half the numpy calls, which is what one short text's cost is made of."""
+    shift = _U64(64 - bits)
+    padded = f" {text} "
+    size = len(padded)
+    codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum((codes + _ONE) * _power_table(_PRIME, size + 1)[:size], out=prefix[1:])
+    inverse = _power_table(_PRIME_INV, size + 1)
+
+    low, high = word_ngrams
+    w_begin, w_end = _word_bounds(padded)
+    c_begin, c_end, c_salt = _char_windows(size, max(char_ngrams[0], 1), char_ngrams[1])
+    # char n-grams and words hashed and mixed together: one pass for both
+    begin = np.concatenate((c_begin, w_begin))
+    end = np.concatenate((c_end, w_end))
+    salt = np.concatenate((c_salt, np.full(len(w_begin), _SALT_WORD, dtype=np.uint64)))
+    mixed = _mix((prefix[end] - prefix[begin]) * inverse[begin] + salt)
+    w_hash = mixed[len(c_begin) :]
+    parts = [mixed if high >= 1 and low <= 1 else mixed[: len(c_begin)]]
+    starts, ends = (
+        [begin if high >= 1 and low <= 1 else c_begin],
+        [end if high >= 1 and low <= 1 else c_end],
+    )
+    if high >= 2 and len(w_begin) > 1:
+        parts.append(_mix(w_hash[:-1] * _PRIME_U64 + w_hash[1:] + _SALT_BIGRAM))
+        starts.append(w_begin[:-1])
+        ends.append(w_end[1:])
+    columns = (np.concatenate(parts) >> shift).astype(np.int64)
+    all_starts = np.concatenate(starts) - 1  # the padding space is position -1
+    return HashedText(
+        rows=np.zeros(len(columns), dtype=np.int64),
+        columns=columns,
+        starts=all_starts,
+        ends=np.concatenate(ends) - 1,
+        word_rows=np.zeros(len(w_begin), dtype=np.int64),
+        word_hashes=w_hash,
+        word_starts=w_begin - 1,
+        word_ends=w_end - 1,
+    )
+
+
 @functools.lru_cache(maxsize=8)
 def word_hashes(words: tuple[str, ...]) -> np.ndarray:
     """The 64-bit word hashes (as ``HashedText.word_hashes``) of single-word entries."""
@@ -360,6 +435,30 @@ def word_hashes(words: tuple[str, ...]) -> np.ndarray:
 
 
 _SINGLE_WORD = re.compile(r"\w+")
+
+
+_lexicon_tables: dict[tuple[int, int], tuple[Any, Any, np.ndarray, np.ndarray]] = {}
+
+
+def _lexicon_table(
+    profanity: Sequence[str], insults: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both word lists' hashes (sorted) and, per hash, 1 profane, 2 insulting, 3 both.
+    Made once per pair of lists: a model's lists are long and looked up per comment."""
+    key = (id(profanity), id(insults))
+    cached = _lexicon_tables.get(key)
+    # the lists are kept in the cache, so an id is not reused while its entry lives
+    if cached is None or cached[0] is not profanity or cached[1] is not insults:
+        profane, insulting = word_hashes(tuple(profanity)), word_hashes(tuple(insults))
+        table = np.union1d(profane, insulting)
+        kinds = _member(table, profane).astype(np.int8) + 2 * _member(table, insulting).astype(
+            np.int8
+        )
+        if len(_lexicon_tables) >= 8:  # a few models over a process's life
+            _lexicon_tables.clear()
+        cached = (profanity, insults, table, kinds)
+        _lexicon_tables[key] = cached
+    return cached[2], cached[3]
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -439,23 +538,35 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         """Number of output columns (hashed text features, then ``meta_names``)."""
         return int(self.n_features) + len(self.meta_names)
 
+    def _word_kinds(self, found: HashedText) -> np.ndarray:
+        """Per word of ``found``: 1 on the profanity list, 2 on the insults, 3 on both."""
+        table, kinds = _lexicon_table(self.profanity, self.insults)
+        hashes = found.word_hashes
+        if len(table) == 0 or len(hashes) == 0:
+            return np.zeros(len(hashes), dtype=np.int8)
+        where = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+        return np.where(table[where] == hashes, kinds[where], np.int8(0))
+
     def _lexicon_columns(self, found: HashedText, n_rows: int) -> np.ndarray:
         """LEXICON_META values per row: capped counts of profanity and insults, any hit."""
-        profane = _member(found.word_hashes, word_hashes(tuple(self.profanity)))
-        insulting = _member(found.word_hashes, word_hashes(tuple(self.insults)))
+        kinds = self._word_kinds(found)
         cap = float(LEXICON_CAP)
-        p = np.minimum(np.bincount(found.word_rows[profane], minlength=n_rows), cap) / cap
-        i = np.minimum(np.bincount(found.word_rows[insulting], minlength=n_rows), cap) / cap
-        values = np.stack((p, i, ((p + i) > 0).astype(np.float64)), axis=1)
+        if n_rows == 1:  # one comment: plain counts (the same numbers as the bincounts)
+            profane = min(int(np.count_nonzero(kinds & 1)), LEXICON_CAP) / cap
+            insulting = min(int(np.count_nonzero(kinds & 2)), LEXICON_CAP) / cap
+            values = np.asarray([[profane, insulting, float(profane + insulting > 0)]])
+        else:
+            rows = found.word_rows
+            p = np.minimum(np.bincount(rows[(kinds & 1) > 0], minlength=n_rows), cap) / cap
+            i = np.minimum(np.bincount(rows[(kinds & 2) > 0], minlength=n_rows), cap) / cap
+            values = np.stack((p, i, ((p + i) > 0).astype(np.float64)), axis=1)
         return values * float(self.lexicon_scale)
 
     def lexicon_hits(self, found: HashedText) -> np.ndarray:
         """Per word of ``found``: whether it is on one of the word lists."""
         if not self.lexicon:
             return np.zeros(len(found.word_hashes), dtype=bool)
-        return _member(found.word_hashes, word_hashes(tuple(self.profanity))) | _member(
-            found.word_hashes, word_hashes(tuple(self.insults))
-        )
+        return self._word_kinds(found) > 0
 
     def hashed(self, texts: Sequence[str], positions: bool = True) -> HashedText:
         """Feature occurrences of normalized texts (see ``hash_texts``)."""
@@ -501,7 +612,7 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         if self.lexicon:
             dense = np.hstack((dense, self._lexicon_columns(occurrences, n_rows)))
         kept = (occurrences, tuple(texts)) if positions else None
-        return FeatureBatch(n_rows, n_features, rows, columns, scale, dense, kept)
+        return FeatureBatch(n_rows, n_features, rows, columns, scale, dense, kept, tuple(metas))
 
 
 @dataclass(frozen=True)
@@ -523,6 +634,8 @@ class FeatureBatch:
     meta: np.ndarray
     # with positions, and the normalized texts they index, when featurized with them
     occurrences: tuple[HashedText, tuple[str, ...]] | None = None
+    # each row's metadata, when featurized with metadata (explanations give reasons from it)
+    metas: tuple[Metadata, ...] = ()
 
     def occurrences_of(self, row: int, text: str) -> HashedText | None:
         """The kept occurrences of one row (as ``hash_texts`` gives for that text alone),

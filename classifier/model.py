@@ -294,6 +294,7 @@ class Model:
         probabilities: Mapping[str, float],
         heads: Sequence[str],
         found: HashedText | None = None,
+        meta: Metadata | None = None,
     ) -> dict[str, HeadExplanation]:
         featurizer = self.featurizer
         text = normalized.text
@@ -308,9 +309,14 @@ class Model:
         keep = (left <= right) & (left < len(tokens)) & (right >= 0)
         columns, left, right = found.columns[keep], left[keep], right[keep]
         # a column's value is its count times a scale: each occurrence owns one count
-        _, inverse, counts = np.unique(columns, return_inverse=True, return_counts=True)
-        share = np.where(left == right, 1.0, 0.5) / counts[inverse]
-        column_values = values.at(columns)
+        if len(values.columns):
+            where = values.locate(columns)
+            present = values.columns[where] == columns
+            column_values = np.where(present, values.values[where], 0.0)
+            counts = np.bincount(where[present], minlength=len(values.columns))
+            share = np.where(left == right, 1.0, 0.5) / np.maximum(counts[where], 1)
+        else:
+            column_values = share = np.zeros(len(columns))
 
         # tokens holding a listed word share the lexicon columns' push
         hits = featurizer.lexicon_hits(found)
@@ -324,7 +330,8 @@ class Model:
             dtype=np.int64,
         )
         lexicon_values = values.at(lexicon_columns)
-        meta = extract_metadata(comment) if featurizer.metadata else None
+        if meta is None and featurizer.metadata:
+            meta = extract_metadata(comment)
         explained: dict[str, HeadExplanation] = {}
         for name in heads:
             head = self.heads[name]
@@ -425,26 +432,37 @@ class ScoredBatch:
         mine = features.rows == index
         # A column's value is the sum of one scale per occurrence (as the CSR matrix of
         # Model.explain sums its duplicates), then the META block after n_features.
-        columns, inverse = np.unique(features.columns[mine], return_inverse=True)
-        scale = float(features.scale[index])
-        text_values = np.bincount(inverse, np.full(len(inverse), scale), len(columns))
+        columns, counts = np.unique(features.columns[mine], return_counts=True)
+        text_values = counts * float(features.scale[index])
         meta = features.meta[index]
         meta_columns = np.arange(features.n_features, features.n_features + len(meta))
+        # np.unique sorts, and the META columns come after every hashed one: still sorted
         values = _RowValues(
-            np.concatenate((columns, meta_columns)), np.concatenate((text_values, meta))
+            np.concatenate((columns, meta_columns)),
+            np.concatenate((text_values, meta)),
+            is_sorted=True,
         )
         probabilities = {name: p[index] for name, p in self.probabilities.items()}
         found = features.occurrences_of(index, normalized.text)
-        return self.model._explain(comment, normalized, values, probabilities, heads, found)
+        metadata = features.metas[index] if features.metas else None
+        return self.model._explain(
+            comment, normalized, values, probabilities, heads, found, metadata
+        )
 
 
 class _RowValues:
     """One feature row as sorted (column, value) pairs; absent columns are 0."""
 
-    def __init__(self, columns: np.ndarray, values: np.ndarray) -> None:
-        order = np.argsort(columns, kind="stable")
-        self.columns = np.asarray(columns, dtype=np.int64)[order]
-        self.values = np.asarray(values, dtype=np.float64)[order]
+    def __init__(self, columns: np.ndarray, values: np.ndarray, is_sorted: bool = False) -> None:
+        self.columns = np.asarray(columns, dtype=np.int64)
+        self.values = np.asarray(values, dtype=np.float64)
+        if not is_sorted:
+            order = np.argsort(self.columns, kind="stable")
+            self.columns, self.values = self.columns[order], self.values[order]
+
+    def locate(self, columns: np.ndarray) -> np.ndarray:
+        """Where each column is, or would be, in ``self.columns`` (clipped to a valid index)."""
+        return np.minimum(np.searchsorted(self.columns, columns), max(len(self.columns) - 1, 0))
 
     def at(self, columns: np.ndarray) -> np.ndarray:
         """The values of these columns."""

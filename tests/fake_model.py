@@ -83,3 +83,7 @@ class FakeScoredBatch:
 
     def explain(self, index: int) -> FakeExplanation:
         return self.model.explain(self.comments[index])
+
+    def explain_heads(self, index: int, heads: Sequence[str]) -> dict[str, FakeExplanation]:
+        whole = self.explain(index).to_dict()
+        return {head: FakeExplanation(whole[head]) for head in heads}

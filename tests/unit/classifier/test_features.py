@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.features import (
     META,
@@ -108,3 +110,29 @@ def test_lexicon_columns_count_listed_words_after_folding() -> None:
     assert lexicon[1, 0] == pytest.approx(2 / 3)  # two profane words
     assert lexicon[2].tolist() == [0.0, 0.0, 0.0]
     assert lexicon[1, 2] == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=20))
+def test_one_text_hashes_as_it_does_inside_a_batch(text: str, other: str) -> None:
+    # a request's comment takes the one-text path; training and batches the batch path
+    for char_ngrams, word_ngrams in (((4, 6), (1, 2)), ((2, 3), (1, 1)), ((0, 0), (2, 2))):
+        alone = hash_texts([text], SMALL, char_ngrams, word_ngrams)
+        batch = hash_texts([text, other], SMALL, char_ngrams, word_ngrams)
+        mine, words = batch.rows == 0, batch.word_rows == 0
+        for field, row_of in (("columns", mine), ("starts", mine), ("ends", mine)):
+            assert np.array_equal(getattr(alone, field), getattr(batch, field)[row_of])
+        for field in ("word_hashes", "word_starts", "word_ends"):
+            assert np.array_equal(getattr(alone, field), getattr(batch, field)[words])
+
+
+def test_lexicon_columns_of_one_comment_equal_its_row_in_a_batch() -> None:
+    from classifier.lexicon import insult_words, profanity_words
+
+    featurizer = CommentFeaturizer(
+        n_features=SMALL, profanity=profanity_words(), insults=insult_words(), lexicon_scale=0.5
+    )
+    texts = ["you st*pid 1d10t moron idiot", "sh1t, ｆｕｃｋ", "a kind word", ""]
+    batch = featurizer.featurize(texts).meta
+    for row, text in enumerate(texts):
+        assert np.array_equal(featurizer.featurize([text]).meta[0], batch[row])
