@@ -18,7 +18,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-SECTIONS: tuple[str, ...] = ("classifier", "http")
+SECTIONS: tuple[str, ...] = ("classifier", "inprocess", "http")
 
 
 def out_dir() -> Path:

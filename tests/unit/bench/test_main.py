@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,3 +37,13 @@ def test_invented_comments_are_varied_and_comment_sized() -> None:
     assert len(set(texts)) > 900
     assert 200 <= sum(map(len, texts)) / len(texts) <= 300
     assert 200 <= len(bench_classifier.SINGLE_COMMENT) <= 300
+
+
+def test_the_in_process_section_measures_both_apps_on_real_requests() -> None:
+    # its own process: the section builds modq's app from MODQ_* settings
+    code = "import json; from bench.inprocess import measure; print(json.dumps(measure(1, 20)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["requests"] == 20
+    assert 0 < result["ceiling_cpu_ms"] < result["intake_cpu_ms"]
