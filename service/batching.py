@@ -62,6 +62,9 @@ class BatchScorer(Generic[R]):
     @contextlib.contextmanager
     def coming(self) -> Iterator[None]:
         """Announce a request that will (probably) score a comment soon."""
+        if self.max_wait_s <= 0:  # nobody waits for announced requests: nothing to count
+            yield
+            return
         with self._arrived:
             self._coming += 1
         self._local.announced = True
@@ -87,7 +90,8 @@ class BatchScorer(Generic[R]):
             self._waiting.append(item)
             if announced:
                 self._coming -= 1
-            self._arrived.notify()
+            if self.max_wait_s > 0:  # only a lingering leader waits on _arrived
+                self._arrived.notify()
         while True:
             with self._finished:
                 while not item.done and self._leader:
