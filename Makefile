@@ -40,7 +40,7 @@ retrain: $(STAMP) ## Train on DATA plus moderator labels; promote only if not wo
 evaluate: $(STAMP) ## Evaluate the current model on held-out splits of DATA; write an HTML report
 	$(BIN)/modq evaluate --data $(DATA) --report $(MODQ_DATA_DIR)/report
 
-bench: $(STAMP) ## Performance benchmark (classifier and HTTP), results in var/bench/
+bench: $(STAMP) ## Performance benchmark (classifier, in-process and HTTP), results in var/bench/
 	$(BIN)/python -m bench
 
 lint: $(STAMP) ## ruff
