@@ -4,11 +4,12 @@
 (mappings with ``text`` and optional ``name``, ``email``, ``url``; plain strings
 are taken as the text) and returns a CSR matrix with
 
-- columns ``[0, n_features)``: hashed binary features of the normalized text
-  (``classifier.text.normalize``): character n-grams inside each word (with a
-  space on both sides, like scikit-learn's ``char_wb``), word unigrams and
-  bigrams, and the domains of the ``url`` field and the e-mail address; the row
-  is scaled to unit L2 norm;
+- columns ``[0, n_features)``: hashed counts of the normalized text's features
+  (``classifier.text.normalize``): character n-grams of the text with a space on
+  each side (they run across word boundaries), word unigrams and bigrams, and
+  the domains of the ``url`` field and the e-mail address; each count is divided
+  by the square root of the row's number of occurrences (unit L2 norm when no
+  feature repeats);
 - the ``META`` columns after them: metadata a comment form gives. All are
   optional: a comment with only a text gets zeros for what it lacks.
 
@@ -262,7 +263,8 @@ def hash_texts(
 
     Vectorized over the whole batch with a polynomial rolling hash, so the cost
     per text is a few numpy operations, not a Python loop over its n-grams.
-    Without ``positions`` the occurrences' starts and ends are left empty (scoring).
+    Without ``positions`` a batch's starts and ends are left empty (scoring); one text
+    (a request's comment) takes a path of its own and always has them.
     """
     bits = n_features.bit_length() - 1
     if n_features != 1 << bits:
@@ -281,13 +283,8 @@ def hash_texts(
     inverse = _power_table(_PRIME_INV, size + 1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
     np.cumsum((codes + _ONE) * powers[:size], out=prefix[1:])
-    single = len(padded) == 1  # one text: every window lies inside it, all rows are 0
-    if single:
-        end_of = doc_ends
-        row_of = np.zeros(size, dtype=np.int64)
-    else:
-        end_of = np.repeat(doc_ends, lengths + 1)[:size]
-        row_of = np.repeat(np.arange(len(padded), dtype=np.int64), lengths + 1)[:size]
+    end_of = np.repeat(doc_ends, lengths + 1)[:size]
+    row_of = np.repeat(np.arange(len(padded), dtype=np.int64), lengths + 1)[:size]
 
     rows: list[np.ndarray] = []
     columns: list[np.ndarray] = []
@@ -306,16 +303,11 @@ def hash_texts(
         count = size - n + 1
         # every position at once by slicing (the same values as substring_hash, no gathers)
         every = (prefix[n:] - prefix[:count]) * inverse[:count]
-        if single:
-            char_hashes.append(every + _SALT_CHAR * _U64(n))
-            rows.append(row_of[:count])
-            begin = index[:count]
-        else:
-            valid = index[:count] + n <= end_of[:count]
-            char_hashes.append(every[valid] + _SALT_CHAR * _U64(n))
-            rows.append(row_of[:count][valid])
-            begin = index[:count][valid]
+        valid = index[:count] + n <= end_of[:count]  # inside one text
+        char_hashes.append(every[valid] + _SALT_CHAR * _U64(n))
+        rows.append(row_of[:count][valid])
         if positions:
+            begin = index[:count][valid]
             starts.append(begin)
             ends.append(begin + n)
     if char_hashes:
@@ -334,19 +326,12 @@ def hash_texts(
                 starts.append(w_begin)
                 ends.append(w_end)
         if high >= 2 and len(w_begin) > 1:
-            if single:
-                pair = _mix(w_hash[:-1] * _PRIME_U64 + w_hash[1:] + _SALT_BIGRAM)
-                rows.append(w_row[:-1])
-                if positions:
-                    starts.append(w_begin[:-1])
-                    ends.append(w_end[1:])
-            else:
-                same = w_row[1:] == w_row[:-1]
-                pair = _mix(w_hash[:-1][same] * _PRIME_U64 + w_hash[1:][same] + _SALT_BIGRAM)
-                rows.append(w_row[:-1][same])
-                if positions:
-                    starts.append(w_begin[:-1][same])
-                    ends.append(w_end[1:][same])
+            same = w_row[1:] == w_row[:-1]  # both words in one text
+            pair = _mix(w_hash[:-1][same] * _PRIME_U64 + w_hash[1:][same] + _SALT_BIGRAM)
+            rows.append(w_row[:-1][same])
+            if positions:
+                starts.append(w_begin[:-1][same])
+                ends.append(w_end[1:][same])
             columns.append((pair >> shift).astype(np.int64))
 
     all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
