@@ -4,7 +4,7 @@ The HTTP section measures the whole stack, and on a shared 2-core machine its
 numbers move by 10-20 % from run to run. This section calls the two WSGI apps
 (``service.wsgi:app`` and the bench's bare-Flask ceiling) directly, one request
 after another in one thread, against a private Redis, and takes the CPU time of
-this process (``time.process_time``: Redis's fsync wait is not counted). The two
+this thread (``time.thread_time``: Redis's fsync wait is not counted). The two
 apps take turns, round after round, and the best round of each is kept, so a
 machine that slows down for a while slows both. Writes ``inprocess.json``:
 ``{"intake_cpu_ms", "ceiling_cpu_ms", "requests", "rounds"}``.
@@ -55,10 +55,10 @@ def _call(app: WSGIApp, environ: dict[str, Any], body: bytes) -> str:
 
 
 def _cpu_ms_per_request(app: WSGIApp, requests: list[tuple[dict[str, Any], bytes]]) -> float:
-    started = time.process_time()
+    started = time.thread_time()
     for environ, body in requests:
         _call(app, environ, body)
-    return (time.process_time() - started) * 1000 / len(requests)
+    return (time.thread_time() - started) * 1000 / len(requests)
 
 
 @contextlib.contextmanager
