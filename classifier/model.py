@@ -430,8 +430,8 @@ class ScoredBatch:
         normalized = normalize_with_offsets(_field(comment, "text"))
         features = self.features
         mine = features.rows == index
-        # A column's value is the sum of one scale per occurrence (as the CSR matrix of
-        # Model.explain sums its duplicates), then the META block after n_features.
+        # A column's value is its count times the row's scale (Model.explain's CSR matrix
+        # sums one scale per occurrence: the same up to rounding), then the META block.
         columns, counts = np.unique(features.columns[mine], return_counts=True)
         text_values = counts * float(features.scale[index])
         meta = features.meta[index]
