@@ -350,9 +350,18 @@ def hash_texts(
     )
 
 
-@functools.lru_cache(maxsize=512)
+_CACHED_WINDOWS_UP_TO = 400  # text sizes whose windows are kept: at most ~6 MB in all
+
+
 def _char_windows(size: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every character window of n = low..high in a text of ``size``: begin, end, salt."""
+    """Every character window of n = low..high in a text of ``size``: begin, end, salt.
+    Kept for comment-sized texts (most requests); a long text makes its own."""
+    if size <= _CACHED_WINDOWS_UP_TO:
+        return _cached_char_windows(size, low, high)
+    return _make_char_windows(size, low, high)
+
+
+def _make_char_windows(size: int, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     sizes = [n for n in range(low, high + 1) if size >= n]
     if not sizes:
         empty = np.zeros(0, dtype=np.int64)
@@ -363,6 +372,9 @@ def _char_windows(size: int, low: int, high: int) -> tuple[np.ndarray, np.ndarra
         [np.full(size - n + 1, _SALT_CHAR * _U64(n), dtype=np.uint64) for n in sizes]
     )
     return begin, end, salt
+
+
+_cached_char_windows = functools.lru_cache(maxsize=_CACHED_WINDOWS_UP_TO + 1)(_make_char_windows)
 
 
 def _hash_one(
