@@ -399,11 +399,9 @@ def _hash_one(
     salt = np.concatenate((c_salt, np.full(len(w_begin), _SALT_WORD, dtype=np.uint64)))
     mixed = _mix((prefix[end] - prefix[begin]) * inverse[begin] + salt)
     w_hash = mixed[len(c_begin) :]
-    parts = [mixed if high >= 1 and low <= 1 else mixed[: len(c_begin)]]
-    starts, ends = (
-        [begin if high >= 1 and low <= 1 else c_begin],
-        [end if high >= 1 and low <= 1 else c_end],
-    )
+    # the words themselves are features only with unigrams on
+    kept = len(mixed) if low <= 1 <= high else len(c_begin)
+    parts, starts, ends = [mixed[:kept]], [begin[:kept]], [end[:kept]]
     if high >= 2 and len(w_begin) > 1:
         parts.append(_mix(w_hash[:-1] * _PRIME_U64 + w_hash[1:] + _SALT_BIGRAM))
         starts.append(w_begin[:-1])
