@@ -39,6 +39,7 @@ graceful_timeout = 20
 keepalive = 5
 # The app logs one JSON access line per request; gunicorn's own lines go out as JSON too.
 accesslog = None
+logger_class = "service.gunicorn_logger.AccessCheckingLogger"
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 logconfig_dict: dict[str, Any] = {
