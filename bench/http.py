@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +145,20 @@ def run_wrk(url: str, script: Path, seconds: int) -> dict[str, Any]:
     return result
 
 
-def serve(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn with modq's settings serving ``app``; its process and base URL."""
+def serve(
+    app: str,
+    env: dict[str, str],
+    log: Path,
+    *,
+    prefix: Sequence[str] = (),
+    gunicorn_args: Sequence[str] = (),
+    start_seconds: float = 90,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn with modq's settings serving ``app``; its process and base URL.
+
+    ``prefix`` runs gunicorn under another program and ``gunicorn_args`` adds to its
+    settings (``bench.instructions``: valgrind, and patience with a slow worker).
+    """
     # A socket already listening, handed to gunicorn (fd://): no port race with others.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -153,7 +166,8 @@ def serve(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[by
         listener.listen(1024)
         port = int(listener.getsockname()[1])
         child_env = {**env, "MODQ_PORT": str(port), "MODQ_HOST": "127.0.0.1"}
-        command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_config"]
+        command = [*prefix, sys.executable, "-m", "gunicorn"]
+        command += ["-c", "python:service.gunicorn_config", *gunicorn_args]
         command += ["--bind", f"fd://{listener.fileno()}", app]
         with open(log, "wb") as out:
             process = subprocess.Popen(
@@ -165,7 +179,7 @@ def serve(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[by
                 pass_fds=[listener.fileno()],
             )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + start_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn for {app} exited; see {log}")
@@ -178,11 +192,11 @@ def serve(app: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[by
     raise RuntimeError(f"gunicorn for {app} did not start; see {log}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     """Stop gunicorn gracefully."""
     process.send_signal(signal.SIGTERM)
     try:
-        process.wait(30)
+        process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

@@ -12,7 +12,6 @@ import unicodedata
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from service.domain import CommentStatus
+from service.email_syntax import is_valid_email
 
 DEFAULT_MAX_TEXT_CHARS = 10_000
 
@@ -103,10 +103,8 @@ class CommentIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _check_email(cls, value: str) -> str:
-        try:
-            validate_email(value, check_deliverability=False)
-        except EmailNotValidError:
-            raise ValueError("must be a valid e-mail address") from None
+        if not is_valid_email(value):
+            raise ValueError("must be a valid e-mail address")
         return value
 
     _text = field_validator("text")(_limit_text)
