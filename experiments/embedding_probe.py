@@ -31,18 +31,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from classifier.data import load_labeled
-from classifier.harmonize import row_factors
 from classifier.train import (
-    DEFAULT_SEED,
     Recipe,
     fit_classifier,
-    head_rows,
-    sample_weights,
-    split_dataset,
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from loso_fast import _held, _units  # a sibling script
+from loso_fast import _held, _units, fold_training  # a sibling script
 
 
 def main() -> None:
@@ -75,11 +70,7 @@ def main() -> None:
     for unit in _units(rows, head):
         if only and unit not in only:
             continue
-        keep = [r for r in rows if not _held(r, head, unit)]
-        train = split_dataset(keep, seed=DEFAULT_SEED).train
-        h_rows, labels, groups = head_rows(train, head)
-        factors = row_factors(h_rows, recipe.harmonize) if head == "toxicity" else None
-        weights = sample_weights(head, labels, groups, recipe, factors)
+        h_rows, labels, weights = fold_training(rows, head, unit, recipe)
         tr = [index[id(r)] for r in h_rows]
         ngram = fit_classifier(head, x[tr], labels, weights, recipe)
         dense = LogisticRegression(C=4.0, max_iter=2000).fit(emb[tr], labels, sample_weight=weights)

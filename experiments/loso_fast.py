@@ -74,6 +74,18 @@ def _held(r: LabeledComment, head: str, unit: str) -> bool:
     return r.dataset == "youtube_spam" and r.extra.get("video") == unit
 
 
+def fold_training(
+    rows: list[LabeledComment], head: str, unit: str, recipe: Recipe
+) -> tuple[list[LabeledComment], np.ndarray, np.ndarray]:
+    """A fold's training rows for ``head`` without ``unit``: the trainer's train split
+    of the other units, with their labels and the recipe's sample weights."""
+    keep = [r for r in rows if not _held(r, head, unit)]
+    train = split_dataset(keep, seed=DEFAULT_SEED).train
+    h_rows, labels, groups = head_rows(train, head)
+    factors = row_factors(h_rows, recipe.harmonize) if head == "toxicity" else None
+    return h_rows, labels, sample_weights(head, labels, groups, recipe, factors)
+
+
 def main() -> None:
     args = sys.argv[1:]
     only: list[str] = []
@@ -114,11 +126,7 @@ def main() -> None:
         for unit in _units(rows, head):
             if only and unit not in only:
                 continue
-            keep = [r for r in rows if not _held(r, head, unit)]
-            train = split_dataset(keep, seed=DEFAULT_SEED).train
-            h_rows, labels, groups = head_rows(train, head)
-            factors = row_factors(h_rows, recipe.harmonize) if head == "toxicity" else None
-            weights = sample_weights(head, labels, groups, recipe, factors)
+            h_rows, labels, weights = fold_training(rows, head, unit, recipe)
             clf = fit_classifier(head, x[[index[id(r)] for r in h_rows]], labels, weights, recipe)
             test = [r for r in rows if _held(r, head, unit) and getattr(r, label) is not None]
             y = np.array([getattr(r, label) for r in test])
