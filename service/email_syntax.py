@@ -1,8 +1,8 @@
 """Is this e-mail address syntactically valid? email-validator decides; plain ones skip it.
 
 email-validator is the authority (no DNS look-ups). It costs about 0.25 ms per
-address on the 2-core development machine, a sixth of an intake request's own
-CPU: every character of the domain gets Unicode category checks and the domain
+address on the 2-core development machine, a sixth of an intake request's CPU
+in-process: every character of the domain gets Unicode category checks and the domain
 is remapped for IDNA, even when it is plain ASCII. Most addresses are plain
 ``local@host.example``. For those this module applies the rules email-validator
 applies to such an address, in one regular expression and a few comparisons,

@@ -3,8 +3,8 @@
 modq's app logs its own JSON access line per request (``service.logging``), so
 gunicorn's ``gunicorn.access`` logger is set to WARNING. gunicorn still builds
 the line's atoms (a dict of some twenty fields) on every request before the
-level drops it: about 3 % of a worker's CPU under load. This logger asks the
-level first.
+level drops it: 0.24 M of the 4.2 M instructions of an intake request through
+gunicorn (``python -m bench instructions``). This logger asks the level first.
 """
 
 from __future__ import annotations
