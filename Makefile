@@ -17,7 +17,8 @@ export MKL_NUM_THREADS ?= 1
 help: ## Every target with one line
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# setup.py builds classifier/_hashing.c into the tree: a changed source is rebuilt
+$(STAMP): pyproject.toml setup.py classifier/_hashing.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -26,6 +26,7 @@ import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from classifier.text import find_urls, normalize
+
+_compiled: ModuleType | None
+try:  # built by setup.py when a C compiler was there; optional
+    from classifier import _hashing as _compiled
+except ImportError:  # pragma: no cover - depends on the installation
+    _compiled = None
 
 Comment = Mapping[str, str]
 
@@ -261,14 +268,43 @@ def hash_texts(
     """Character n-grams (of the text with a space on each side), word unigrams and bigrams
     (words as regex \\w+) of normalized texts, hashed to ``[0, n_features)``.
 
-    Vectorized over the whole batch with a polynomial rolling hash, so the cost
-    per text is a few numpy operations, not a Python loop over its n-grams.
     Without ``positions`` a batch's starts and ends are left empty (scoring); one text
-    (a request's comment) takes a path of its own and always has them.
+    (a request's comment) always has them. Computed by the compiled ``_hashing`` module
+    when it was built, else by ``hash_texts_numpy``: the same arrays either way.
     """
+    if _compiled is None:
+        return hash_texts_numpy(texts, n_features, char_ngrams, word_ngrams, positions)
+    bits = _hash_bits(n_features)
+    arrays = _compiled.hash_texts(
+        texts, bits, *char_ngrams, *word_ngrams, positions or len(texts) == 1
+    )
+    rows, columns, starts, ends, word_rows, word_hashes, word_starts, word_ends = (
+        np.frombuffer(array, dtype=_U64 if i == 5 else np.int64) for i, array in enumerate(arrays)
+    )
+    return HashedText(rows, columns, starts, ends, word_rows, word_hashes, word_starts, word_ends)
+
+
+def _hash_bits(n_features: int) -> int:
     bits = n_features.bit_length() - 1
     if n_features != 1 << bits:
         raise ValueError(f"n_features must be a power of two, not {n_features}")
+    return bits
+
+
+def hash_texts_numpy(
+    texts: Sequence[str],
+    n_features: int,
+    char_ngrams: tuple[int, int],
+    word_ngrams: tuple[int, int],
+    positions: bool = True,
+) -> HashedText:
+    """``hash_texts`` in numpy: the reference the compiled module is tested against, and
+    the fallback where it was not built.
+
+    Vectorized over the whole batch with a polynomial rolling hash, so the cost
+    per text is a few numpy operations, not a Python loop over its n-grams.
+    """
+    bits = _hash_bits(n_features)
     if len(texts) == 1:
         return _hash_one(texts[0], bits, char_ngrams, word_ngrams)
     shift = _U64(64 - bits)
