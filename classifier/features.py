@@ -386,6 +386,9 @@ def hash_texts_numpy(
     )
 
 
+# word lists: a text with this many words or fewer looks its words up in a dict
+_DICT_LOOKUP_UP_TO = 256
+
 _CACHED_WINDOWS_UP_TO = 400  # text sizes whose windows are kept: at most ~6 MB in all
 
 
@@ -468,13 +471,14 @@ def word_hashes(words: tuple[str, ...]) -> np.ndarray:
 _SINGLE_WORD = re.compile(r"\w+")
 
 
-_lexicon_tables: dict[tuple[int, int], tuple[Any, Any, np.ndarray, np.ndarray]] = {}
+_lexicon_tables: dict[tuple[int, int], tuple[Any, Any, np.ndarray, np.ndarray, dict[int, int]]] = {}
 
 
 def _lexicon_table(
     profanity: Sequence[str], insults: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Both word lists' hashes (sorted) and, per hash, 1 profane, 2 insulting, 3 both.
+) -> tuple[np.ndarray, np.ndarray, dict[int, int]]:
+    """Both word lists' hashes (sorted) and, per hash, 1 profane, 2 insulting, 3 both;
+    and the same as a dict (one comment's few words look up faster in it).
     Made once per pair of lists: a model's lists are long and looked up per comment."""
     key = (id(profanity), id(insults))
     cached = _lexicon_tables.get(key)
@@ -487,9 +491,10 @@ def _lexicon_table(
         )
         if len(_lexicon_tables) >= 8:  # a few models over a process's life
             _lexicon_tables.clear()
-        cached = (profanity, insults, table, kinds)
+        lookup = dict(zip(table.tolist(), kinds.tolist(), strict=True))
+        cached = (profanity, insults, table, kinds, lookup)
         _lexicon_tables[key] = cached
-    return cached[2], cached[3]
+    return cached[2], cached[3], cached[4]
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -571,26 +576,25 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
 
     def _word_kinds(self, found: HashedText) -> np.ndarray:
         """Per word of ``found``: 1 on the profanity list, 2 on the insults, 3 on both."""
-        table, kinds = _lexicon_table(self.profanity, self.insults)
+        table, kinds, lookup = _lexicon_table(self.profanity, self.insults)
         hashes = found.word_hashes
         if len(table) == 0 or len(hashes) == 0:
             return np.zeros(len(hashes), dtype=np.int8)
+        if len(hashes) <= _DICT_LOOKUP_UP_TO:
+            found_kinds = [lookup.get(h, 0) for h in hashes.tolist()]
+            return np.asarray(found_kinds, dtype=np.int8)
         where = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
         return np.where(table[where] == hashes, kinds[where], np.int8(0))
 
     def _lexicon_columns(self, found: HashedText, n_rows: int) -> np.ndarray:
-        """LEXICON_META values per row: capped counts of profanity and insults, any hit."""
+        """LEXICON_META values per row: capped counts of profanity and insults, any hit
+        (one comment: ``_lexicon_values_of_one``)."""
         kinds = self._word_kinds(found)
         cap = float(LEXICON_CAP)
-        if n_rows == 1:  # one comment: plain counts (the same numbers as the bincounts)
-            profane = min(int(np.count_nonzero(kinds & 1)), LEXICON_CAP) / cap
-            insulting = min(int(np.count_nonzero(kinds & 2)), LEXICON_CAP) / cap
-            values = np.asarray([[profane, insulting, float(profane + insulting > 0)]])
-        else:
-            rows = found.word_rows
-            p = np.minimum(np.bincount(rows[(kinds & 1) > 0], minlength=n_rows), cap) / cap
-            i = np.minimum(np.bincount(rows[(kinds & 2) > 0], minlength=n_rows), cap) / cap
-            values = np.stack((p, i, ((p + i) > 0).astype(np.float64)), axis=1)
+        rows = found.word_rows
+        p = np.minimum(np.bincount(rows[(kinds & 1) > 0], minlength=n_rows), cap) / cap
+        i = np.minimum(np.bincount(rows[(kinds & 2) > 0], minlength=n_rows), cap) / cap
+        values = np.stack((p, i, ((p + i) > 0).astype(np.float64)), axis=1)
         return values * float(self.lexicon_scale)
 
     def lexicon_hits(self, found: HashedText) -> np.ndarray:
@@ -625,6 +629,8 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         again."""
         if texts is None:
             texts = [normalize(_field(comment, "text")) for comment in X]
+        if len(texts) == 1:
+            return self._featurize_one(X[0], texts[0], positions)
         n_rows = len(texts)
         n_features = int(self.n_features)
         occurrences = self.hashed(texts, positions=positions)
@@ -644,6 +650,38 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
             dense = np.hstack((dense, self._lexicon_columns(occurrences, n_rows)))
         kept = (occurrences, tuple(texts)) if positions else None
         return FeatureBatch(n_rows, n_features, rows, columns, scale, dense, kept, tuple(metas))
+
+    def _featurize_one(self, comment: Comment | str, text: str, positions: bool) -> FeatureBatch:
+        """``featurize`` of one comment (a request's): the same arrays, bit for bit, with
+        Python numbers where the batch code makes a numpy call per step."""
+        n_features = int(self.n_features)
+        occurrences = self.hashed([text], positions=positions)
+        columns = occurrences.columns
+        dense: list[float] = []
+        metas: tuple[Metadata, ...] = ()
+        if self.metadata:
+            meta = extract_metadata(comment)
+            metas = (meta,)
+            extra = field_columns(meta, n_features)
+            if extra:
+                columns = np.concatenate((columns, np.asarray(extra, dtype=np.int64)))
+            dense = meta.vector()
+        if self.lexicon:
+            dense += self._lexicon_values_of_one(occurrences)
+        # correctly rounded sqrt and division: the batch code's numbers exactly
+        scale = np.asarray([1.0 / math.sqrt(max(len(columns), 1))])
+        kept = (occurrences, (text,)) if positions else None
+        rows = np.zeros(len(columns), dtype=np.int64)
+        meta_block = np.asarray([dense], dtype=np.float64).reshape(1, len(dense))
+        return FeatureBatch(1, n_features, rows, columns, scale, meta_block, kept, metas)
+
+    def _lexicon_values_of_one(self, found: HashedText) -> list[float]:
+        """``_lexicon_columns`` of one text, as Python floats."""
+        kinds = self._word_kinds(found).tolist()
+        cap, scale = float(LEXICON_CAP), float(self.lexicon_scale)
+        profane = min(sum(1 for kind in kinds if kind & 1), LEXICON_CAP) / cap
+        insulting = min(sum(1 for kind in kinds if kind & 2), LEXICON_CAP) / cap
+        return [profane * scale, insulting * scale, float(profane + insulting > 0) * scale]
 
 
 @dataclass(frozen=True)
