@@ -136,3 +136,37 @@ def test_lexicon_columns_of_one_comment_equal_its_row_in_a_batch() -> None:
     batch = featurizer.featurize(texts).meta
     for row, text in enumerate(texts):
         assert np.array_equal(featurizer.featurize([text]).meta[0], batch[row])
+
+
+_FORM_COMMENTS = st.fixed_dictionaries(
+    {"text": st.text(max_size=80)},
+    optional={
+        "name": st.sampled_from(["ann", "deals www.shop.example.com", ""]),
+        "email": st.sampled_from(["a@mailinator.com", "bob@example.org", "broken", ""]),
+        "url": st.sampled_from(["https://www.Shop.example.com/x", "ftp://x", ""]),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FORM_COMMENTS, _FORM_COMMENTS)
+def test_one_comment_featurizes_as_its_row_in_a_batch(comment: dict, other: dict) -> None:
+    # a request's comment takes a path of its own (Python numbers); it must give the
+    # batch code's numbers bit for bit, or a score would depend on the batch it was in
+    from classifier.lexicon import insult_words, profanity_words
+
+    featurizer = CommentFeaturizer(
+        n_features=SMALL, profanity=profanity_words(), insults=insult_words(), lexicon_scale=0.5
+    )
+    for positions in (True, False):
+        alone = featurizer.featurize([comment], positions=positions)
+        batch = featurizer.featurize([comment, other], positions=positions)
+        mine = batch.rows == 0
+        assert np.array_equal(alone.columns, batch.columns[mine])
+        assert np.array_equal(alone.rows, batch.rows[mine])
+        assert alone.scale.tolist() == batch.scale[:1].tolist()
+        assert alone.meta.tolist() == batch.meta[:1].tolist()
+        assert alone.metas == batch.metas[:1]
+        # (the META block's matrix product may round differently with more rows)
+        weights = np.linspace(-1.0, 1.0, featurizer.n_output)
+        assert alone.dot(weights)[0] == pytest.approx(batch.dot(weights)[0], rel=1e-12)
