@@ -10,6 +10,7 @@ from redis.retry import Retry
 from service.batching import BatchScorer
 from service.context import EXTENSION_KEY, Services
 from service.errors import register_error_handlers
+from service.json_codec import FastJSONProvider
 from service.logging import configure_logging, install_request_logging
 from service.metrics import install_metrics
 from service.model_holder import ModelHolder
@@ -54,7 +55,8 @@ def create_app(
     # service.payload can tell "exactly at the limit" from "over it" and answer 413.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
     app.config["SECRET_KEY"] = settings.secret_key
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = FastJSONProvider(app)
+    app.json.sort_keys = False
     app.extensions[EXTENSION_KEY] = Services(
         settings=settings,
         redis=redis_client,

@@ -8,7 +8,6 @@ address that slips into a message anyway.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -18,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+
+from service import json_codec
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -43,7 +44,7 @@ class JSONFormatter(logging.Formatter):
                 entry[key] = mask_emails(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = mask_emails(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return json_codec.dumps(entry, default=str)
 
 
 def _new_request_id() -> str:

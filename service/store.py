@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import redis
 
-from service import keys
+from service import json_codec, keys
 from service.domain import CommentStatus
 
 # KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
@@ -101,7 +101,7 @@ class CommentStore:
             "mode": comment.mode,
             "spam": repr(comment.spam),
             "toxicity": repr(comment.toxicity),
-            "reasons": json.dumps(comment.reasons, separators=(",", ":")),
+            "reasons": json_codec.dumps(comment.reasons),
             "model_version": comment.model_version,
             "created_at": f"{comment.created_at:.6f}",
         }
@@ -117,7 +117,7 @@ class CommentStore:
             comment.id,
             record["created_at"],
             "1" if comment.status is CommentStatus.PENDING else "0",
-            json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+            json_codec.dumps(record),
         ]
         created, stored_id = self._create(keys=script_keys, args=args)
         return SaveResult(id=str(stored_id), created=bool(int(created)))
