@@ -13,6 +13,7 @@ No Flask, no Redis: ``service`` uses this package, never the other way round.
 
 from __future__ import annotations
 
+from classifier.features import hashing_is_compiled
 from classifier.model import (
     HEADS,
     Explanation,
@@ -43,6 +44,7 @@ __all__ = [
     "Span",
     "UnsafeModelError",
     "current_version",
+    "hashing_is_compiled",
     "list_versions",
     "load_model",
     "mark_current",

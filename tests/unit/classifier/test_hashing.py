@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 
 import numpy as np
@@ -42,8 +43,11 @@ def _assert_same(compiled: HashedText, reference: HashedText) -> None:
 
 
 def test_the_compiled_module_was_built() -> None:
-    # `make install` builds it (setup.py); without it requests hash with numpy, slower
-    assert features._compiled is not None
+    # `make install` builds it (setup.py) when a C compiler is there; without one modq
+    # hashes with numpy (slower, and it says so at start). CI must have built it.
+    if not features.hashing_is_compiled() and not os.environ.get("CI"):
+        pytest.skip("classifier/_hashing.c was not built here (no C compiler?)")
+    assert features.hashing_is_compiled()
 
 
 @pytest.mark.parametrize(("char_ngrams", "word_ngrams", "n_features"), CONFIGS)
