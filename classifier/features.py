@@ -286,8 +286,9 @@ def hash_texts(
         texts, bits, *char_ngrams, *word_ngrams, positions or len(texts) == 1
     )
     rows, columns, starts, ends, word_rows, word_hashes, word_starts, word_ends = (
-        np.frombuffer(array, dtype=_U64 if i == 5 else np.int64) for i, array in enumerate(arrays)
+        np.frombuffer(array, dtype=np.int64) for array in arrays
     )
+    word_hashes = word_hashes.view(_U64)  # the same 64 bits, unsigned as the numpy code has them
     return HashedText(rows, columns, starts, ends, word_rows, word_hashes, word_starts, word_ends)
 
 
@@ -393,9 +394,6 @@ def hash_texts_numpy(
     )
 
 
-# word lists: a text with this many words or fewer looks its words up in a dict
-_DICT_LOOKUP_UP_TO = 256
-
 _CACHED_WINDOWS_UP_TO = 400  # text sizes whose windows are kept: at most ~6 MB in all
 
 
@@ -477,6 +475,9 @@ def word_hashes(words: tuple[str, ...]) -> np.ndarray:
 
 _SINGLE_WORD = re.compile(r"\w+")
 
+
+# word lists: a text with this many words or fewer looks its words up in a dict
+_DICT_LOOKUP_UP_TO = 256
 
 _lexicon_tables: dict[tuple[int, int], tuple[Any, Any, np.ndarray, np.ndarray, dict[int, int]]] = {}
 
