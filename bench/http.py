@@ -215,15 +215,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def batch_sizes(metrics_text: str) -> float | None:
-    """Mean comments per model call from modq's /metrics (None: not a modq app)."""
-    values = {}
+def batch_sizes(metrics_text: str, histogram: str = "modq_score_batch_size") -> float | None:
+    """Mean of a batch-size histogram in modq's /metrics (None: not a modq app):
+    comments per model call, or per Redis write with ``modq_store_batch_size``."""
+    values: dict[str, float] = {}
     for line in metrics_text.splitlines():
-        for name in ("modq_score_batch_size_sum", "modq_score_batch_size_count"):
+        for name in (f"{histogram}_sum", f"{histogram}_count"):
             if line.startswith(name + " ") or line.startswith(name + "{"):
                 values[name] = values.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
-    count = values.get("modq_score_batch_size_count", 0.0)
-    return round(values["modq_score_batch_size_sum"] / count, 2) if count else None
+    count = values.get(f"{histogram}_count", 0.0)
+    return round(values[f"{histogram}_sum"] / count, 2) if count else None
 
 
 def children_of(pid: int) -> list[int]:
@@ -297,9 +298,9 @@ class Served:
         median = dict(ordered[len(ordered) // 2])
         median["balanced"] = all(r["balanced"] for r in self.runs)
         median["runs"] = self.runs
-        median["mean_score_batch"] = batch_sizes(
-            requests.get(self.base + "/metrics", timeout=5).text
-        )
+        exposition = requests.get(self.base + "/metrics", timeout=5).text
+        median["mean_score_batch"] = batch_sizes(exposition)
+        median["mean_write_batch"] = batch_sizes(exposition, "modq_store_batch_size")
         return median
 
     def stop(self) -> None:
@@ -385,7 +386,8 @@ def run(out_dir: Path) -> dict[str, Any]:
             f"redis {result['redis_cpu_ms_per_request']:.2f} ms; "
             f"workers' shares {'/'.join(f'{x:.2f}' for x in result['worker_cpu_shares'])}"
             + (
-                f"; {result['mean_score_batch']} comments per model call"
+                f"; {result['mean_score_batch']} comments per model call, "
+                f"{result['mean_write_batch']} per Redis write"
                 if result["mean_score_batch"]
                 else ""
             )

@@ -1,4 +1,11 @@
-"""Scoring the comments of concurrent requests in one model call.
+"""Concurrent requests of one process share one call: one model call, one Redis round trip.
+
+``Batcher`` coalesces the one-item calls of concurrent threads into calls of a
+function that takes many. Two uses: the scoring of intake comments (below) and
+the store's writes (``service.store``: a group commit, one pipeline and one
+fsync for the comments that arrived while the previous write was on its way).
+
+Scoring the comments of concurrent requests in one model call.
 
 A model call spends half of a one-comment call on fixed overhead (numpy calls
 whose cost does not grow with the batch): with the default model one comment costs
@@ -30,31 +37,31 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
 
 
 class _Item(Generic[R]):
-    __slots__ = ("comment", "done", "error", "result")
+    __slots__ = ("done", "error", "item", "result")
 
-    def __init__(self, comment: Mapping[str, Any]) -> None:
-        self.comment = comment
+    def __init__(self, item: Any) -> None:
+        self.item = item
         self.done = False
         self.result: R | None = None
         self.error: BaseException | None = None
 
 
-class BatchScorer(Generic[R]):
-    """Coalesces concurrent one-comment calls into batched calls of ``score_many``."""
+class Batcher(Generic[R]):
+    """Coalesces concurrent one-item calls into batched calls of a function of many."""
 
     def __init__(self, max_batch: int = 32, max_wait_s: float = 0.0) -> None:
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
         lock = threading.Lock()
         self._finished = threading.Condition(lock)  # a batch is done: results, new leader
-        self._arrived = threading.Condition(lock)  # a comment joined the waiting list
+        self._arrived = threading.Condition(lock)  # an item joined the waiting list
         self._waiting: list[_Item[R]] = []
         self._leader = False
         self._coming = 0  # requests announced, not yet in _waiting
@@ -62,7 +69,7 @@ class BatchScorer(Generic[R]):
 
     @contextlib.contextmanager
     def coming(self) -> Iterator[None]:
-        """Announce a request that will (probably) score a comment soon."""
+        """Announce a request that will (probably) submit an item soon."""
         if self.max_wait_s <= 0:  # nobody waits for announced requests: nothing to count
             yield
             return
@@ -78,13 +85,9 @@ class BatchScorer(Generic[R]):
                     self._coming -= 1
                     self._arrived.notify()
 
-    def score(
-        self,
-        comment: Mapping[str, Any],
-        score_many: Callable[[Sequence[Mapping[str, Any]]], Sequence[R]],
-    ) -> R:
-        """Score one comment, together with whatever other threads are scoring now."""
-        item: _Item[R] = _Item(comment)
+    def submit(self, item_in: Any, handle_many: Callable[[Sequence[Any]], Sequence[R]]) -> R:
+        """``handle_many([item_in])[0]``, in one call with whatever other threads submit now."""
+        item: _Item[R] = _Item(item_in)
         announced = getattr(self._local, "announced", False)
         self._local.announced = False
         with self._arrived:
@@ -100,12 +103,10 @@ class BatchScorer(Generic[R]):
                 if item.done:
                     return self._outcome(item)
                 self._leader = True
-            # Leader: score the oldest waiting comments (ours may be in a later batch).
-            self._lead_one_batch(score_many)
+            # Leader: handle the oldest waiting items (ours may be in a later batch).
+            self._lead_one_batch(handle_many)
 
-    def _lead_one_batch(
-        self, score_many: Callable[[Sequence[Mapping[str, Any]]], Sequence[R]]
-    ) -> None:
+    def _lead_one_batch(self, handle_many: Callable[[Sequence[Any]], Sequence[R]]) -> None:
         batch: list[_Item[R]] = []
         try:
             with self._arrived:
@@ -119,7 +120,7 @@ class BatchScorer(Generic[R]):
                 batch = self._waiting[: self.max_batch]
                 del self._waiting[: self.max_batch]
             try:
-                results = score_many([i.comment for i in batch])
+                results = handle_many([i.item for i in batch])
                 for entry, result in zip(batch, results, strict=True):
                     entry.result = result
             except Exception as error:  # every request of the batch sees the failure

@@ -8,12 +8,13 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 
-from service.batching import BatchScorer
+from service.batching import Batcher
 from service.model_holder import ModelHolder
 from service.settings import Settings
 from service.store import CommentStore
 
 EXTENSION_KEY = "modq"
+WRITE_BATCH_MAX = 32  # comments per Redis pipeline; more would only delay the first
 
 
 @dataclass
@@ -24,11 +25,13 @@ class Services:
     redis: redis.Redis
     models: ModelHolder
     # Coalesces the scoring of concurrent intake requests of this process.
-    scorer: BatchScorer[Any] = field(default_factory=BatchScorer)
+    scorer: Batcher[Any] = field(default_factory=Batcher)
+    # Coalesces the comment writes of concurrent intake requests (a group commit).
+    writes: Batcher[Any] = field(default_factory=lambda: Batcher(max_batch=WRITE_BATCH_MAX))
     store: CommentStore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.store = CommentStore(self.redis)
+        self.store = CommentStore(self.redis, self.writes)
 
 
 def services(app: Flask | None = None) -> Services:

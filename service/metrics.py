@@ -53,6 +53,11 @@ BATCH_SIZE = Histogram(
     "Comments scored per model call by intake (concurrent requests share a call).",
     buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32),
 )
+WRITE_BATCH_SIZE = Histogram(
+    "modq_store_batch_size",
+    "Comments written per Redis round trip by intake (concurrent requests share one).",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32),
+)
 
 
 # Labelled children by label values: ``labels()`` takes a lock and checks its arguments on

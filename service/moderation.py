@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from classifier import Model, Scores
 from classifier.model import ScoredBatch
 from service import metrics
-from service.batching import BatchScorer
+from service.batching import Batcher
 from service.domain import Head
 from service.policy import Band, Decision, decide, resolve_thresholds
 from service.settings import Settings, Thresholds
@@ -66,7 +66,7 @@ def moderate_many(
 
 def moderate(
     models: ModelHolder,
-    scorer: BatchScorer[Any],
+    scorer: Batcher[Any],
     settings: Settings,
     comment: Mapping[str, Any],
     *,
@@ -81,7 +81,7 @@ def moderate(
         scored = model.score_batch([_model_input(c) for c in batch])
         return [(model, scored, index) for index in range(len(batch))]
 
-    model, scored, index = scorer.score(comment, score_many)
+    model, scored, index = scorer.submit(comment, score_many)
     return decide_scored(model, settings, comment, scored, index, honeypot_filled=honeypot_filled)
 
 

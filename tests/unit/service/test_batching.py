@@ -6,7 +6,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from service.batching import BatchScorer
+from service.batching import Batcher
 
 
 def test_lone_call_is_scored_alone() -> None:
@@ -16,12 +16,12 @@ def test_lone_call_is_scored_alone() -> None:
         calls.append(len(batch))
         return [c["n"] * 2 for c in batch]
 
-    assert BatchScorer[int](max_wait_s=1.0).score({"n": 3}, many) == 6
+    assert Batcher[int](max_wait_s=1.0).submit({"n": 3}, many) == 6
     assert calls == [1]  # nobody announced: no waiting for company
 
 
 def test_concurrent_calls_share_batches_and_get_their_own_results() -> None:
-    scorer: BatchScorer[int] = BatchScorer(max_batch=4, max_wait_s=0.05)
+    scorer: Batcher[int] = Batcher(max_batch=4, max_wait_s=0.05)
     sizes: list[int] = []
     gate = threading.Barrier(12)
 
@@ -37,7 +37,7 @@ def test_concurrent_calls_share_batches_and_get_their_own_results() -> None:
         with scorer.coming():
             gate.wait()
             try:
-                results[n] = scorer.score({"n": n}, many)
+                results[n] = scorer.submit({"n": n}, many)
             except ValueError as error:
                 results[n] = error
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
+import pytest
 import redis
 
 from service import keys
+from service.batching import Batcher
 from service.domain import CommentStatus, is_comment_id, new_comment_id
-from service.store import CommentStore, NewComment, reasons_of
+from service.store import CommentStore, NewComment, SaveResult, reasons_of
 
 
 def comment(status: CommentStatus = CommentStatus.PENDING, **fields: str | None) -> NewComment:
@@ -85,3 +88,64 @@ def test_any_text_round_trips_exactly(redis_client: redis.Redis) -> None:
     saved = CommentStore(redis_client).save(comment(text=text, name="Zoë 👍"))
     record = redis_client.hgetall(keys.comment(saved.id))
     assert record["text"] == text and record["name"] == "Zoë 👍"
+
+
+def test_several_comments_in_one_round_trip_each_get_their_own_result(
+    redis_client: redis.Redis,
+) -> None:
+    store = CommentStore(redis_client)
+    first = comment(thread="/t", external_id="1")
+    again = comment(thread="/t", external_id="1")  # the same post, retried, in the same batch
+    approved = comment(CommentStatus.APPROVED)
+    results = store._save_many([first, again, approved])
+    assert [(r.id, r.created) for r in results] == [  # type: ignore[union-attr]
+        (first.id, True),
+        (first.id, False),
+        (approved.id, True),
+    ]
+    assert redis_client.zrange(keys.queue_pending(), 0, -1) == [first.id]
+    assert not redis_client.exists(keys.comment(again.id))
+
+
+def test_a_batch_recovers_when_redis_forgot_the_script(redis_client: redis.Redis) -> None:
+    store = CommentStore(redis_client)
+    store.save(comment())  # loads the script
+    redis_client.script_flush()  # as a restarted Redis without its scripts
+    batch = [comment(), comment()]
+    assert all(r.created for r in store._save_many(batch))  # type: ignore[union-attr]
+    assert all(redis_client.exists(keys.comment(c.id)) for c in batch)
+
+
+def test_one_failing_comment_does_not_fail_the_rest_of_its_batch(
+    redis_client: redis.Redis,
+) -> None:
+    store = CommentStore(redis_client, Batcher(max_batch=8))
+    broken = comment(thread="/t", external_id="x")
+    # the external-id key holds a hash: the script's GET on it fails (WRONGTYPE)
+    redis_client.hset(keys.comment_by_external_id("%2Ft", "x"), "f", "v")
+    fine = comment()
+    results = store._save_many([broken, fine])
+    assert isinstance(results[0], redis.ResponseError)
+    assert results[1] == SaveResult(fine.id, True)
+    with pytest.raises(redis.ResponseError):
+        store.save(broken)
+
+
+def test_concurrent_saves_through_the_batcher_are_all_stored(redis_client: redis.Redis) -> None:
+    store = CommentStore(redis_client, Batcher(max_batch=8))
+    saved: list[SaveResult] = []
+    posted = [comment() for _ in range(120)]
+    start = threading.Barrier(12)
+
+    def post(mine: list[NewComment]) -> None:
+        start.wait()
+        saved.extend(store.save(c) for c in mine)
+
+    threads = [threading.Thread(target=post, args=(posted[i::12],)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.id for r in saved) == sorted(c.id for c in posted)
+    assert all(r.created for r in saved)
+    assert redis_client.zcard(keys.queue_pending()) == 120
