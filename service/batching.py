@@ -87,6 +87,8 @@ class Batcher(Generic[R]):
 
     def submit(self, item_in: Any, handle_many: Callable[[Sequence[Any]], Sequence[R]]) -> R:
         """``handle_many([item_in])[0]``, in one call with whatever other threads submit now."""
+        if self.max_batch <= 1:  # no coalescing: no locks, no hand-offs
+            return handle_many([item_in])[0]
         item: _Item[R] = _Item(item_in)
         announced = getattr(self._local, "announced", False)
         self._local.announced = False

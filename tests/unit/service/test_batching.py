@@ -50,3 +50,24 @@ def test_concurrent_calls_share_batches_and_get_their_own_results() -> None:
     failed = {n for n, r in results.items() if isinstance(r, ValueError)}
     assert 5 in failed and len(failed) <= 4  # only the batch holding 5 fails
     assert all(results[n] == n * 2 for n in range(12) if n not in failed)
+
+
+def test_max_batch_one_calls_straight_through() -> None:
+    batcher: Batcher[int] = Batcher(max_batch=1)
+    sizes: list[int] = []
+    gate = threading.Barrier(6)
+
+    def many(batch: Sequence[Mapping[str, Any]]) -> list[int]:
+        sizes.append(len(batch))
+        return [c["n"] + 1 for c in batch]
+
+    def request(n: int) -> None:
+        gate.wait()
+        assert batcher.submit({"n": n}, many) == n + 1
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sizes == [1] * 6
