@@ -134,7 +134,10 @@ class ModeratorSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if SESSION_COOKIE not in request.cookies and app.secret_key:
+        # No Cookie header at all (every site's API call): nothing to parse.
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or SESSION_COOKIE not in request.cookies
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
