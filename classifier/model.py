@@ -362,12 +362,16 @@ class Model:
         if meta is None:
             return []
         base = int(self.featurizer.n_features)
+        names = self.featurizer.meta_names
+        # every column after the hashed block in one look-up, not one per name
+        value_of = dict(
+            zip(names, values.at(np.arange(base, base + len(names))).tolist(), strict=True)
+        )
 
-        def pushes_up(*names: str) -> bool:
+        def pushes_up(*pushing: str) -> bool:
             total = 0.0
-            for meta_name in names:
-                column = base + META.index(meta_name)
-                total += head.coef[column] * values.get(column)
+            for meta_name in pushing:
+                total += head.coef[base + META.index(meta_name)] * value_of[meta_name]
             return total > 0
 
         reasons: list[Reason] = []
@@ -386,9 +390,9 @@ class Model:
                 )
             )
         for name, what in (("profanity", "profane"), ("insults", "insulting")):
-            if name in self.featurizer.meta_names:
-                column = base + self.featurizer.meta_names.index(name)
-                if values.get(column) > 0 and head.coef[column] > 0:
+            if name in value_of:
+                column = base + names.index(name)
+                if value_of[name] > 0 and head.coef[column] > 0:
                     reasons.append(Reason(name, f"{what} words in the text"))
         if meta.caps >= 0.5 and pushes_up("caps"):
             reasons.append(
@@ -470,13 +474,6 @@ class _RowValues:
             return np.zeros(len(columns), dtype=np.float64)
         where = np.minimum(np.searchsorted(self.columns, columns), len(self.columns) - 1)
         return np.where(self.columns[where] == columns, self.values[where], 0.0)
-
-    def get(self, column: int) -> float:
-        """The value of one column."""
-        where = int(np.searchsorted(self.columns, column))
-        if where < len(self.columns) and self.columns[where] == column:
-            return float(self.values[where])
-        return 0.0
 
 
 def _top_spans(
