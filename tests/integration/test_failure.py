@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +52,45 @@ def test_redis_down_gives_503_then_service_returns_by_itself(
         assert after.status_code == 201
     # What the client was told is stored survived the crash.
     assert requests.get(served.url(location), timeout=10).status_code == 200
+    assert '"status": 500' not in served.log_text()
+
+
+def test_concurrent_posts_while_redis_dies_lose_nothing_they_confirmed(
+    served: GunicornServer, own_redis: RedisServer
+) -> None:
+    """Writes of concurrent requests share Redis round trips (a group commit): when
+    Redis dies under them, each request gets 201 or 503, never 500, and every
+    comment answered 201 is there after the restart."""
+    answers: list[requests.Response] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def post_until_stopped(worker: int) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            response = served.post_comment({"text": f"Comment {n} from client {worker}, thanks."})
+            with lock:
+                answers.append(response)
+
+    clients = [threading.Thread(target=post_until_stopped, args=(i,)) for i in range(12)]
+    for client in clients:
+        client.start()
+    time.sleep(1.5)
+    own_redis.kill()  # mid-traffic: writes in flight fail together
+    time.sleep(1.0)
+    own_redis.start()  # same port, same append-only file
+    time.sleep(1.5)
+    stop.set()
+    for client in clients:
+        client.join(30)
+    confirmed = [a.json()["id"] for a in answers if a.status_code == 201]
+    refused = [a for a in answers if a.status_code != 201]
+    assert refused and len(confirmed) > 20
+    for response in refused:
+        assert_unavailable(response)
+    for comment_id in confirmed:
+        assert requests.get(served.url(f"/v1/comments/{comment_id}"), timeout=10).status_code == 200
     assert '"status": 500' not in served.log_text()
 
 
