@@ -153,11 +153,13 @@ def serve(
     prefix: Sequence[str] = (),
     gunicorn_args: Sequence[str] = (),
     start_seconds: float = 90,
+    root: Path = ROOT,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn with modq's settings serving ``app``; its process and base URL.
 
     ``prefix`` runs gunicorn under another program and ``gunicorn_args`` adds to its
     settings (``bench.instructions``: valgrind, and patience with a slow worker).
+    ``root``: the source tree served (``bench.compare``: another revision's).
     """
     # A socket already listening, handed to gunicorn (fd://): no port race with others.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
@@ -172,7 +174,7 @@ def serve(
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=root,
                 env=child_env,
                 stdout=out,
                 stderr=out,
@@ -248,11 +250,15 @@ def _shares(cpu: list[float]) -> list[float]:
 class Served:
     """One app under gunicorn, warmed up: its process, URL and worker pids."""
 
-    def __init__(self, app: str, env: dict[str, str], script: Path, log: Path) -> None:
+    def __init__(
+        self, app: str, env: dict[str, str], script: Path, log: Path, root: Path = ROOT
+    ) -> None:
         self.app = app
         # a data directory of its own: gunicorn's config empties its metrics directory
         data_dir = Path(env["MODQ_DATA_DIR"]) / log.stem
-        self.process, self.base = serve(app, {**env, "MODQ_DATA_DIR": str(data_dir)}, log)
+        self.process, self.base = serve(
+            app, {**env, "MODQ_DATA_DIR": str(data_dir)}, log, root=root
+        )
         run_wrk(self.base, script, WARMUP_SECONDS)
         self.workers = children_of(self.process.pid)
         self.runs: list[dict[str, Any]] = []
@@ -308,6 +314,36 @@ class Served:
         stop(self.process)
 
 
+def bench_environment(work: Path) -> dict[str, str]:
+    """The served apps' environment: this one without MODQ_* settings, except those that
+    shape serving (workers, threads, model, batching), data under ``work``, one BLAS thread."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MODQ_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(
+        {
+            "MODQ_DATA_DIR": str(work / "data"),
+            "MODQ_LOG_LEVEL": "WARNING",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+    )
+    for name in (
+        "MODQ_WORKERS",
+        "MODQ_THREADS",
+        "MODQ_MODEL",
+        "MODQ_MODELS_DIR",
+        "MODQ_BATCH_MAX",
+        "MODQ_BATCH_WAIT_MS",
+    ):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
 def run(out_dir: Path) -> dict[str, Any]:
     """Run both measurements, print them, write ``out_dir/http.json``."""
     comments = invented_comments(500)
@@ -315,30 +351,7 @@ def run(out_dir: Path) -> dict[str, Any]:
         work = Path(tmp)
         script = work / "comments.lua"
         wrk_script([json.dumps(c) for c in comments], script)
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("MODQ_") and k != "PROMETHEUS_MULTIPROC_DIR"
-        }
-        env.update(
-            {
-                "MODQ_DATA_DIR": str(work / "data"),
-                "MODQ_LOG_LEVEL": "WARNING",
-                "OMP_NUM_THREADS": "1",
-                "OPENBLAS_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1",
-            }
-        )
-        for name in (
-            "MODQ_WORKERS",
-            "MODQ_THREADS",
-            "MODQ_MODEL",
-            "MODQ_MODELS_DIR",
-            "MODQ_BATCH_MAX",
-            "MODQ_BATCH_WAIT_MS",
-        ):
-            if name in os.environ:
-                env[name] = os.environ[name]
+        env = bench_environment(work)
         with RedisServer(work / "redis") as redis_server:
             env["MODQ_REDIS_URL"] = redis_server.url
             logs = out_dir / "http-logs"
