@@ -1,21 +1,25 @@
 """Concurrent requests of one process share one call: one model call, one Redis round trip.
 
 ``Batcher`` coalesces the one-item calls of concurrent threads into calls of a
-function that takes many. Two uses: the scoring of intake comments (below) and
-the store's writes (``service.store``: a group commit, one pipeline and one
-fsync for the comments that arrived while the previous write was on its way).
+function that takes many. Under gunicorn's gthread workers several requests of
+one process can be in flight together: each puts its item in a shared list, and
+the first thread free to do so (the leader) handles everything waiting in one
+call, hands each request its result, and steps down; items that arrived
+meanwhile form the next batch. ``max_batch=1`` calls straight through.
 
-Scoring the comments of concurrent requests in one model call.
+Two uses:
+- the store's writes (``service.store``): a group commit, one pipeline and one
+  fsync for the comments that arrived while the previous write was on its way
+  (2.1-2.4 comments per write under the HTTP bench);
+- the scoring of intake comments, off by default (``MODQ_BATCH_MAX=1``): once
+  one comment got cheap to score, the hand-offs cost more than they saved
+  (70-110 us of CPU per request under load, README *Speed*). What follows is
+  about that use.
 
 A model call spends half of a one-comment call on fixed overhead (numpy calls
 whose cost does not grow with the batch): with the default model one comment costs
 about 0.09 ms of CPU alone and about 0.04 ms inside a batch of 16 (b751da5; before
 the hashing was compiled, 0.25-0.3 ms and 0.06 ms).
-Under gunicorn's gthread workers several requests of one process can be in
-flight together, so each request puts its comment in a shared list and the
-first thread free to do so (the leader) scores everything waiting in one call,
-hands each request its result, and steps down; comments that arrived meanwhile
-form the next batch.
 
 A request announces itself when it starts (``coming()``), before parsing and
 validating. The leader waits, at most ``max_wait_s``, only for requests that

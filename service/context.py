@@ -24,7 +24,7 @@ class Services:
     settings: Settings
     redis: redis.Redis
     models: ModelHolder
-    # Coalesces the scoring of concurrent intake requests of this process.
+    # Coalesces the scoring of concurrent intake requests (create_app: only if MODQ_BATCH_MAX > 1).
     scorer: Batcher[Any] = field(default_factory=Batcher)
     # Coalesces the comment writes of concurrent intake requests (a group commit).
     writes: Batcher[Any] = field(default_factory=lambda: Batcher(max_batch=WRITE_BATCH_MAX))
