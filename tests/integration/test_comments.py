@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
+from pathlib import Path
 
 import redis
 import requests
 
 from service import keys
+from service.redis_server import RedisServer
 from service.schemas import CommentCreated, CommentView
+from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import GunicornServer
 
 EMAIL = "grace.hopper@navy.example"
@@ -214,3 +218,45 @@ def test_word_lists_reject_and_hold_with_highlighted_spans(
         word_list_server.url("/v1/score"), json={"comments": [{"text": text}]}, timeout=10
     ).json()
     assert scored["items"][0]["status"] == "rejected"
+
+
+def test_coalesced_scoring_when_turned_on(
+    tmp_path: Path, redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    """MODQ_BATCH_MAX above 1: concurrent requests share model calls, each gets its own
+    decision, and every comment is scored exactly once."""
+    settings = {**HOLD_ALL, "MODQ_BATCH_MAX": "8", "MODQ_BATCH_WAIT_MS": "5"}
+    server = GunicornServer(tmp_path / "gunicorn", redis_server.url, settings)
+    server.start()
+    try:
+        start = threading.Barrier(8)
+        answers: list[requests.Response] = []
+
+        def post(client: int) -> None:
+            start.wait()
+            for n in range(3):
+                answers.append(server.post_comment({"text": f"Comment {n} of client {client}."}))
+
+        clients = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(60)
+        assert [a.status_code for a in answers] == [201] * 24
+        ids = {a.json()["id"] for a in answers}
+        assert len(ids) == 24 and all(a.json()["status"] == "pending" for a in answers)
+        assert all(redis_client.zscore(keys.queue_pending(), i) is not None for i in ids)
+        exposition = requests.get(server.url("/metrics"), timeout=10).text
+        scored = _metric(exposition, "modq_score_batch_size_sum")
+        calls = _metric(exposition, "modq_score_batch_size_count")
+        assert scored == 24 and 1 <= calls <= 24
+    finally:
+        server.stop()
+
+
+def _metric(exposition: str, name: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in exposition.splitlines()
+        if line.startswith(name + " ") or line.startswith(name + "{")
+    )
