@@ -398,11 +398,13 @@ def run(out_dir: Path) -> dict[str, Any]:
             f"           CPU per request: gunicorn workers {result['cpu_ms_per_request']:.2f} ms, "
             f"redis {result['redis_cpu_ms_per_request']:.2f} ms; "
             f"workers' shares {'/'.join(f'{x:.2f}' for x in result['worker_cpu_shares'])}"
-            + (
-                f"; {result['mean_score_batch']} comments per model call, "
-                f"{result['mean_write_batch']} per Redis write"
-                if result["mean_score_batch"]
-                else ""
+            + "".join(
+                f"; {result[key]} {what}"
+                for key, what in (
+                    ("mean_score_batch", "comments per model call"),
+                    ("mean_write_batch", "comments per Redis write"),
+                )
+                if result.get(key)
             )
         )
     cpu_ratio = ceiling["cpu_ms_per_request"] / max(intake["cpu_ms_per_request"], 1e-9)

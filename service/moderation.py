@@ -77,7 +77,8 @@ def moderate(
     def score_many(batch: Sequence[Mapping[str, Any]]) -> list[tuple[Model, ScoredBatch, int]]:
         # One model for the whole batch, reported with each result (a swap may happen).
         model: Model = models.get()
-        metrics.BATCH_SIZE.observe(len(batch))
+        if scorer.max_batch > 1:  # coalescing on: how full the model calls are
+            metrics.BATCH_SIZE.observe(len(batch))
         scored = model.score_batch([_model_input(c) for c in batch])
         return [(model, scored, index) for index in range(len(batch))]
 
