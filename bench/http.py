@@ -333,6 +333,7 @@ def bench_environment(work: Path) -> dict[str, str]:
     )
     for name in (
         "MODQ_WORKERS",
+        "MODQ_WORKER_CLASS",
         "MODQ_THREADS",
         "MODQ_MODEL",
         "MODQ_MODELS_DIR",

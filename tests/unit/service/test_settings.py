@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from service.settings import Mode, Settings, SettingsError
+from service.settings import Mode, Settings, SettingsError, WorkerClass
 
 
 def test_defaults_without_environment() -> None:
     settings = Settings.from_env({})
     assert (settings.host, settings.port, settings.redis_url) == ("127.0.0.1", 8000, None)
     assert settings.mode is Mode.ENFORCE
+    assert settings.worker_class is WorkerClass.GEVENT
     assert settings.secret_key_generated and len(settings.secret_key) == 64
 
 
@@ -21,6 +22,7 @@ def test_defaults_without_environment() -> None:
         ("MODQ_PORT", "70000"),
         ("MODQ_SPAM_REJECT", "1.5"),
         ("MODQ_MODE", "loud"),
+        ("MODQ_WORKER_CLASS", "sync"),
         ("MODQ_REDIS_URL", "localhost:6379"),
         ("MODQ_MODERATOR_TOKENS", "alice"),
         ("MODQ_MODERATOR_TOKENS", "alice:short"),
@@ -51,3 +53,7 @@ def test_word_lists_parse() -> None:
     assert settings.banned_words == ("viagra", "free money")
     assert settings.suspect_words == ("crypto",)
     assert Settings.from_env({}).banned_words == ()
+
+
+def test_worker_class_parses() -> None:
+    assert Settings.from_env({"MODQ_WORKER_CLASS": "GThread"}).worker_class is WorkerClass.GTHREAD

@@ -1,0 +1,63 @@
+"""Both worker classes serve, and a request stuck on Redis does not stall its worker.
+
+With gevent (the default) that holds only if the app's Redis socket is
+cooperative: the standard library must be patched before the preloaded app made
+its sockets and locks (service/gunicorn_config.py). A real blocking ``recv``
+would hold the worker's only thread for the whole socket timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from service.redis_server import RedisServer
+from tests.integration.gunicorn_support import GunicornServer
+
+
+@pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
+def test_a_request_waiting_on_redis_leaves_the_worker_free(
+    tmp_path: Path, worker_class: str
+) -> None:
+    with RedisServer(tmp_path / "redis") as redis_server:
+        server = GunicornServer(
+            tmp_path / "gunicorn", redis_server.url, {"MODQ_WORKER_CLASS": worker_class}
+        )
+        server.start()
+        try:
+            assert f"Using worker: {worker_class}" in server.log_text()
+            assert server.post_comment().status_code == 201
+
+            assert redis_server.process is not None
+            os.kill(redis_server.process.pid, signal.SIGSTOP)  # Redis hangs, its socket open
+            answers: list[requests.Response] = []
+            stuck = threading.Thread(target=lambda: answers.append(server.post_comment()))
+            try:
+                stuck.start()
+                time.sleep(0.3)  # the post is now waiting for Redis's reply
+                started = time.monotonic()
+                health = requests.get(server.url("/healthz"), timeout=5)
+                healthz_seconds = time.monotonic() - started
+            finally:
+                os.kill(redis_server.process.pid, signal.SIGCONT)
+                stuck.join(10)
+
+            # One worker: /healthz was answered while the post still waited (2 s timeout).
+            assert health.status_code == 200
+            assert healthz_seconds < 1.0
+            assert [a.status_code for a in answers] in ([201], [503])
+
+            # Concurrent posts share Redis writes (the store's group commit): its locks
+            # must hand over between greenlets, not block the worker's thread.
+            with ThreadPoolExecutor(max_workers=12) as pool:
+                statuses = list(pool.map(lambda _: server.post_comment().status_code, range(48)))
+            assert statuses == [201] * 48
+        finally:
+            server.stop()
