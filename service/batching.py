@@ -1,8 +1,8 @@
 """Concurrent requests of one process share one call: one model call, one Redis round trip.
 
-``Batcher`` coalesces the one-item calls of concurrent threads into calls of a
-function that takes many. Under gunicorn's gthread workers several requests of
-one process can be in flight together: each puts its item in a shared list, and
+``Batcher`` coalesces the one-item calls of concurrent threads (greenlets under
+gunicorn's gevent worker) into calls of a function that takes many. Several
+requests of one worker process can be in flight together: each puts its item in a shared list, and
 the first thread free to do so (the leader) handles everything waiting in one
 call, hands each request its result, and steps down; items that arrived
 meanwhile form the next batch. ``max_batch=1`` calls straight through.
