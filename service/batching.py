@@ -2,10 +2,10 @@
 
 ``Batcher`` coalesces the one-item calls of concurrent threads (greenlets under
 gunicorn's gevent worker) into calls of a function that takes many. Several
-requests of one worker process can be in flight together: each puts its item in a shared list, and
-the first thread free to do so (the leader) handles everything waiting in one
-call, hands each request its result, and steps down; items that arrived
-meanwhile form the next batch. ``max_batch=1`` calls straight through.
+requests of one worker process can be in flight together: each puts its item in
+a shared list, and the first thread free to do so (the leader) handles
+everything waiting in one call, hands each request its result, and steps down;
+items that arrived meanwhile form the next batch. ``max_batch=1`` calls straight through.
 
 Two uses:
 - the store's writes (``service.store``): a group commit, one pipeline and one
