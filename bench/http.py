@@ -217,6 +217,25 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def context_switches(pids: list[int]) -> int:
+    """Context switches so far (voluntary and not) of every thread of these processes."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                status = (task / "status").read_text()
+            except OSError:  # the thread has exited
+                continue
+            for line in status.splitlines():
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+    return total
+
+
 def batch_sizes(metrics_text: str, histogram: str = "modq_score_batch_size") -> float | None:
     """Mean of a batch-size histogram in modq's /metrics (None: not a modq app):
     comments per model call, or per Redis write with ``modq_store_batch_size``."""
@@ -270,8 +289,10 @@ class Served:
         for attempt in range(1, BALANCE_ATTEMPTS + 1):
             before = cpu_seconds(self.workers), cpu_seconds(redis_pids)
             each_before = [cpu_seconds([w]) for w in self.workers]
+            switches_before = context_switches(self.workers)
             raw = run_wrk(self.base, script, SECONDS)
             after = cpu_seconds(self.workers), cpu_seconds(redis_pids)
+            switches = context_switches(self.workers) - switches_before
             each = [cpu_seconds([w]) - b for w, b in zip(self.workers, each_before, strict=True)]
             # wrk's keep-alive connections stay with the worker that accepted them, and
             # now and then one worker accepts all 16: that run measures one core, not two.
@@ -288,6 +309,8 @@ class Served:
             "balanced": balanced,
             "cpu_ms_per_request": round((after[0] - before[0]) * 1000 / count, 3),
             "redis_cpu_ms_per_request": round((after[1] - before[1]) * 1000 / count, 3),
+            # the workers' threads giving up the CPU: thread hand-offs, waits on I/O
+            "context_switches_per_request": round(switches / count, 2),
             "rps": round(raw["requests"] / seconds, 1),
             "p50_ms": round(raw["p50_us"] / 1000, 2),
             "p99_ms": round(raw["p99_us"] / 1000, 2),
@@ -398,6 +421,7 @@ def run(out_dir: Path) -> dict[str, Any]:
         print(
             f"           CPU per request: gunicorn workers {result['cpu_ms_per_request']:.2f} ms, "
             f"redis {result['redis_cpu_ms_per_request']:.2f} ms; "
+            f"{result['context_switches_per_request']:.1f} context switches; "
             f"workers' shares {'/'.join(f'{x:.2f}' for x in result['worker_cpu_shares'])}"
             + "".join(
                 f"; {result[key]} {what}"
