@@ -6,9 +6,11 @@ that reads ``CURRENT`` every ``MODQ_MODEL_RELOAD_SECONDS`` (a few bytes from
 the page cache), and when it names another model than the one in use, loads
 that model **in the thread**, beside the old one, then swaps it in with
 ``ModelHolder.swap``. Requests never wait on the load; the ones in flight
-finish on the old model. A model that fails to load is logged and the old one
-stays; it is tried again only once ``CURRENT`` changes again. A missing
-``CURRENT`` (a rollback past the first promotion) means the shipped default.
+finish on the old model. (Under the gevent worker this "thread" is a greenlet,
+so the load itself goes to a native thread: ``service.native_thread``.) A model
+that fails to load is logged and the old one stays; it is tried again only once
+``CURRENT`` changes again. A missing ``CURRENT`` (a rollback past the first
+promotion) means the shipped default.
 
 Threads do not survive ``fork``, so the reloader is started in each worker
 after the fork: gunicorn's ``post_worker_init`` hook calls ``start_reloader``,
@@ -33,6 +35,7 @@ from classifier.paths import DEFAULT_MODEL_DIR
 from classifier.registry import CURRENT_FILE, current_version
 from service.context import services
 from service.model_holder import ModelHolder
+from service.native_thread import run_beside_requests
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class ModelReloader:
             return False  # failed before and CURRENT has not changed since
         started = time.perf_counter()
         try:
-            model = self.loader(wanted)
+            model = run_beside_requests(self.loader, wanted)
         except Exception:
             # Any failure (bad files, other library versions, a half-copied directory)
             # must leave the serving model alone.
