@@ -192,6 +192,20 @@ def test_score_stores_nothing(approving_server: GunicornServer, redis_client: re
     assert redis_client.dbsize() == 0
 
 
+def test_a_large_score_batch_answers_as_its_comments_one_by_one(
+    approving_server: GunicornServer,
+) -> None:
+    # From 10 comments on, the batch is scored beside the worker's other requests
+    # (a native thread under gevent): the same answers as scoring each alone.
+    comments = [{"text": f"Comment {i}: visit http://deals{i}.example now"} for i in range(40)]
+    url = approving_server.url("/v1/score")
+    batch = requests.post(url, json={"comments": comments}, timeout=30)
+    assert batch.status_code == 200
+    alone = [requests.post(url, json={"comments": [c]}, timeout=10) for c in comments[:5]]
+    assert [a.json()["items"][0] for a in alone] == batch.json()["items"][:5]
+    assert len(batch.json()["items"]) == 40
+
+
 def test_an_api_answer_sets_no_cookie(approving_server: GunicornServer) -> None:
     response = approving_server.post_comment()
     assert response.status_code == 201
