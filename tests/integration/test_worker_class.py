@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.http import children_of
 from service.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 
@@ -61,3 +62,30 @@ def test_a_request_waiting_on_redis_leaves_the_worker_free(
             assert statuses == [201] * 48
         finally:
             server.stop()
+
+
+def test_a_killed_worker_is_replaced(tmp_path: Path, redis_server: RedisServer) -> None:
+    # The master runs monkey-patched too (the patch comes before the app is loaded):
+    # it must still notice a dead worker and start another.
+    if redis_server.process is None:  # a test stopped the session's server
+        redis_server.start()
+    server = GunicornServer(tmp_path, redis_server.url, workers=2)
+    server.start()
+    try:
+        assert server.process is not None
+        server.wait_for_workers(2)
+        workers = children_of(server.process.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        server.wait_for_workers(3)  # a third "Booting worker" line: the replacement
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = children_of(server.process.pid)
+            if len(now) == 2 and workers[0] not in now:
+                break
+            time.sleep(0.1)
+        assert len(now) == 2 and workers[0] not in now
+        statuses = {server.post_comment().status_code for _ in range(10)}
+        assert statuses == {201}
+    finally:
+        server.stop()
