@@ -11,11 +11,13 @@ copy-on-write.
 Worker class (``MODQ_WORKER_CLASS``): ``gevent`` by default. Each process runs one
 request's CPU work at a time either way (the GIL); what differs is the hand-off
 while a request waits on Redis. gthread's OS threads hand the GIL back and forth
-(17 context switches per intake request under the HTTP bench), gevent's greenlets
-switch in user space (2). Measured side by side: 40 % more intake requests/s, and
-lower latency. gunicorn patches in each worker after ``preload_app`` has built the
-app, which is too late for the app's locks (its docs warn about this), so the
-patch is made here, first.
+(17-22 context switches per intake request under the HTTP bench), gevent's
+greenlets switch in user space (about 2). Measured side by side: 1.5 times the
+intake requests/s, and lower latency (README, *Speed*). gunicorn patches in each
+worker after ``preload_app`` has built the app, which is too late for the app's
+locks (its docs warn about this), so the patch is made here, first. Choose the
+class with ``MODQ_WORKER_CLASS``, not gunicorn's ``-k``: the patch follows the
+setting.
 """
 
 from __future__ import annotations
