@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -88,4 +89,32 @@ def test_a_killed_worker_is_replaced(tmp_path: Path, redis_server: RedisServer) 
         statuses = {server.post_comment().status_code for _ in range(10)}
         assert statuses == {201}
     finally:
+        server.stop()
+
+
+def test_slow_clients_do_not_hold_up_the_others(tmp_path: Path, redis_server: RedisServer) -> None:
+    # Clients that send half a body and stall (a slow network, or slowloris) each hold a
+    # greenlet, not one of a few threads: a normal post is still answered at once.
+    if redis_server.process is None:  # a test stopped the session's server
+        redis_server.start()
+    server = GunicornServer(tmp_path, redis_server.url)
+    server.start()
+    stalled: list[socket.socket] = []
+    try:
+        head = (
+            "POST /v1/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+        )
+        for _ in range(20):
+            client = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            client.sendall(head.encode() + b'{"name": "Slow')
+            stalled.append(client)
+        time.sleep(0.5)  # every stalled request has reached the worker
+        started = time.monotonic()
+        answer = server.post_comment()
+        assert answer.status_code == 201
+        assert time.monotonic() - started < 2.0
+    finally:
+        for client in stalled:
+            client.close()
         server.stop()
