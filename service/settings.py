@@ -34,6 +34,16 @@ class WorkerClass(str, Enum):
     GTHREAD = "gthread"
 
 
+# Scoring coalesced across a worker's concurrent requests: (MODQ_BATCH_MAX,
+# MODQ_BATCH_WAIT_MS) by default. Greenlets hand over cheaply, and batches of 2.6-2.7
+# gave x1.06 requests/s; between OS threads the hand-offs cost more than they saved
+# (service/batching.py, README Speed).
+BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
+    WorkerClass.GEVENT: (16, 2.0),
+    WorkerClass.GTHREAD: (1, 0.0),
+}
+
+
 class Mode(str, Enum):
     """How decisions are applied: enforce them, or record them and approve everything."""
 
@@ -92,8 +102,8 @@ class Settings:
     metrics_dir: Path | None = None
     # With batch_max > 1, concurrent intake requests of one worker are scored in one model
     # call: at most batch_max comments, waiting up to batch_wait_ms for requests already
-    # being parsed. 1 (the default): each request scores its own comment, which measured
-    # cheaper (README, Speed): calls averaged 1.2 comments and the hand-offs cost more.
+    # being parsed. from_env's defaults follow the worker class (BATCHING_DEFAULTS);
+    # these are gthread's: each request scores its own comment.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
 
@@ -117,11 +127,13 @@ class Settings:
         env = os.environ if environ is None else environ
         reader = _Reader(env)
         secret = reader.str("MODQ_SECRET_KEY", "")
+        worker_class = reader.enum("MODQ_WORKER_CLASS", WorkerClass, WorkerClass.GEVENT)
+        batch_max, batch_wait_ms = BATCHING_DEFAULTS[worker_class]
         settings = cls(
             host=reader.str("MODQ_HOST", "127.0.0.1"),
             port=reader.int("MODQ_PORT", 8000, low=1, high=65535),
             workers=reader.int("MODQ_WORKERS", min(2, os.cpu_count() or 1), low=1, high=64),
-            worker_class=reader.enum("MODQ_WORKER_CLASS", WorkerClass, WorkerClass.GEVENT),
+            worker_class=worker_class,
             threads=reader.int("MODQ_THREADS", 8, low=1, high=64),
             redis_url=reader.redis_url("MODQ_REDIS_URL"),
             data_dir=Path(reader.str("MODQ_DATA_DIR", "var")),
@@ -153,8 +165,8 @@ class Settings:
             ),
             cookie_secure=reader.optional_bool("MODQ_COOKIE_SECURE"),
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
-            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", 0.0, low=0.0, high=1000.0),
-            batch_max=reader.int("MODQ_BATCH_MAX", 1, low=1, high=1000),
+            batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", batch_wait_ms, low=0.0, high=1000.0),
+            batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
         )
         _check_thresholds(settings.thresholds)
         return settings

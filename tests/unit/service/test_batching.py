@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -74,3 +77,44 @@ def test_max_batch_one_calls_straight_through() -> None:
         thread.join(10)
     assert results == {n: n + 1 for n in range(6)}
     assert sizes == [1] * 6
+
+
+def test_under_gevent_the_leader_lets_the_ready_requests_join() -> None:
+    # A process of its own: monkey-patching is for the whole process, for good. Eight
+    # greenlets start at once; none yields before it submits (as a request parses and
+    # validates without I/O), so only the leader's yielding lets the others join.
+    script = textwrap.dedent(
+        """
+        from gevent import monkey
+        monkey.patch_all()
+        import time
+        import gevent
+        from service.batching import Batcher
+
+        scorer = Batcher(max_batch=16, max_wait_s=0.05)
+        sizes = []
+
+        def many(batch):
+            sizes.append(len(batch))
+            return [n * 2 for n in batch]
+
+        def request(n):
+            with scorer.coming():
+                return scorer.submit(n, many)
+
+        jobs = [gevent.spawn(request, n) for n in range(8)]
+        gevent.joinall(jobs, timeout=10)
+        assert [job.value for job in jobs] == [n * 2 for n in range(8)], jobs
+        assert sizes == [8], sizes
+        lone = Batcher(max_batch=16, max_wait_s=5.0)
+        started = time.monotonic()
+        assert lone.submit(3, many) == 6  # nobody else is ready: no wait
+        assert time.monotonic() - started < 1.0
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

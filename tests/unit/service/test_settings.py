@@ -57,3 +57,12 @@ def test_word_lists_parse() -> None:
 
 def test_worker_class_parses() -> None:
     assert Settings.from_env({"MODQ_WORKER_CLASS": "GThread"}).worker_class is WorkerClass.GTHREAD
+
+
+def test_scoring_is_coalesced_by_default_under_gevent_only() -> None:
+    gevent = Settings.from_env({})
+    assert (gevent.batch_max, gevent.batch_wait_ms) == (16, 2.0)
+    gthread = Settings.from_env({"MODQ_WORKER_CLASS": "gthread"})
+    assert (gthread.batch_max, gthread.batch_wait_ms) == (1, 0.0)
+    chosen = Settings.from_env({"MODQ_BATCH_MAX": "1", "MODQ_BATCH_WAIT_MS": "0"})
+    assert (chosen.batch_max, chosen.batch_wait_ms) == (1, 0.0)
