@@ -167,6 +167,9 @@ def test_one_comment_featurizes_as_its_row_in_a_batch(comment: dict, other: dict
         assert alone.scale.tolist() == batch.scale[:1].tolist()
         assert alone.meta.tolist() == batch.meta[:1].tolist()
         assert alone.metas == batch.metas[:1]
-        # (the META block's matrix product may round differently with more rows)
+        # the decision value too, bit for bit, in any place of a batch of any size
+        # (coalesced scoring puts a request's comment in a batch of others)
         weights = np.linspace(-1.0, 1.0, featurizer.n_output)
-        assert alone.dot(weights)[0] == pytest.approx(batch.dot(weights)[0], rel=1e-12)
+        assert alone.dot(weights)[0] == batch.dot(weights)[0]
+        crowd = featurizer.featurize([other] * 5 + [comment] + [other] * 3)
+        assert alone.dot(weights)[0] == crowd.dot(weights)[5]
