@@ -35,6 +35,9 @@ class Outcome:
         )
 
 
+# A comment's part of a model call: the model, the scored batch, the comment's row in it.
+_Scored = tuple[Model, ScoredBatch, int]
+
 _bands_cache: dict[tuple[int, Thresholds], tuple[Model, dict[Head, Band]]] = {}
 
 
@@ -74,16 +77,33 @@ def moderate(
 ) -> Outcome:
     """Score one comment (batched with concurrent requests) and decide on it."""
 
-    def score_many(batch: Sequence[Mapping[str, Any]]) -> list[tuple[Model, ScoredBatch, int]]:
+    def score_many(batch: Sequence[Mapping[str, Any]]) -> list[_Scored | Exception]:
         # One model for the whole batch, reported with each result (a swap may happen).
         model: Model = models.get()
         if scorer.max_batch > 1:  # coalescing on: how full the model calls are
             metrics.BATCH_SIZE.observe(len(batch))
-        scored = model.score_batch([_model_input(c) for c in batch])
+        try:
+            scored = model.score_batch([_model_input(c) for c in batch])
+        except Exception:
+            if len(batch) == 1:
+                raise
+            # A comment the model cannot score fails alone, not the requests it was
+            # batched with: score each by itself.
+            return [_score_alone(model, c) for c in batch]
         return [(model, scored, index) for index in range(len(batch))]
 
-    model, scored, index = scorer.submit(comment, score_many)
+    result = scorer.submit(comment, score_many)
+    if isinstance(result, Exception):
+        raise result
+    model, scored, index = result
     return decide_scored(model, settings, comment, scored, index, honeypot_filled=honeypot_filled)
+
+
+def _score_alone(model: Model, comment: Mapping[str, Any]) -> _Scored | Exception:
+    try:
+        return (model, model.score_batch([_model_input(comment)]), 0)
+    except Exception as error:  # handed to its own request, which raises it
+        return error
 
 
 def decide_scored(
