@@ -49,7 +49,12 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 wsgi_app = "service.wsgi:app"
 bind = [f"{_settings.host}:{_settings.port}"]
 workers = _settings.workers
-worker_class = _settings.worker_class.value
+# gevent: gunicorn's worker with a graceful stop that does not wait on idle keep-alive
+# connections (service/gunicorn_worker.py)
+worker_class = {
+    WorkerClass.GEVENT: "service.gunicorn_worker.GeventWorker",
+    WorkerClass.GTHREAD: "gthread",
+}[_settings.worker_class]
 threads = _settings.threads  # gthread only
 worker_connections = 1000  # gevent only: concurrent connections per worker (gunicorn's default)
 preload_app = True

@@ -34,7 +34,8 @@ def test_a_request_waiting_on_redis_leaves_the_worker_free(
         )
         server.start()
         try:
-            assert f"Using worker: {worker_class}" in server.log_text()
+            expected = {"gevent": "service.gunicorn_worker.GeventWorker", "gthread": "gthread"}
+            assert f"Using worker: {expected[worker_class]}" in server.log_text()
             assert server.post_comment().status_code == 201
 
             assert redis_server.process is not None
@@ -118,3 +119,33 @@ def test_slow_clients_do_not_hold_up_the_others(tmp_path: Path, redis_server: Re
         for client in stalled:
             client.close()
         server.stop()
+
+
+def test_a_stop_closes_idle_connections_and_finishes_requests_in_flight(tmp_path: Path) -> None:
+    with RedisServer(tmp_path / "redis") as redis_server:
+        server = GunicornServer(tmp_path / "gunicorn", redis_server.url)
+        server.start()
+        assert server.process is not None and redis_server.process is not None
+        idle = requests.Session()  # a keep-alive connection left open, with no request on it
+        assert idle.get(server.url("/healthz"), timeout=5).status_code == 200
+        answers: list[int] = []
+        os.kill(redis_server.process.pid, signal.SIGSTOP)  # holds the next post in flight
+        in_flight = threading.Thread(
+            target=lambda: answers.append(server.post_comment().status_code)
+        )
+        try:
+            in_flight.start()
+            time.sleep(0.3)
+            started = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)  # graceful stop
+            time.sleep(0.5)
+        finally:
+            os.kill(redis_server.process.pid, signal.SIGCONT)
+        in_flight.join(10)
+        server.process.wait(30)
+        stopped_after = time.monotonic() - started
+        server.stop()
+        idle.close()
+        assert answers == [201]  # the request in flight was finished, not cut off
+        # the idle connection did not hold the stop for its keep-alive time (5 s)
+        assert stopped_after < 4.0
