@@ -150,10 +150,11 @@ class Batcher(Generic[R]):
         nobody new (or the batch is full, or the linger is over)."""
         import gevent
 
-        seen = -1
-        while seen != len(self._waiting) < self.max_batch and time.monotonic() < deadline:
-            seen = len(self._waiting)
+        while len(self._waiting) < self.max_batch and time.monotonic() < deadline:
+            before = len(self._waiting)
             gevent.sleep(0)  # every other ready greenlet runs once, then this one again
+            if len(self._waiting) == before:
+                return  # nobody new: everyone ready has joined
 
     @staticmethod
     def _outcome(item: _Item[R]) -> R:
