@@ -31,8 +31,8 @@ between threads cost more than they saved (70-110 us of CPU per request under lo
 README *Speed*). With gevent, hand-offs are cheap, and a worker's other requests run
 only when this one yields; so the leader first yields until a pass brings nobody new
 (``_let_ready_greenlets_join``). The requests already received then parse and join
-the call: 2.6-2.7 comments per call under the bench, x1.06 requests/s and x0.94 CPU
-per request side by side with each request scoring alone.
+the call: 2.6-3.5 comments per call under the bench; side by side with each request
+scoring alone, x1.015-1.052 requests/s and x0.96-0.97 CPU per request.
 
 No background thread: nothing to restart after gunicorn forks its workers.
 """
