@@ -91,7 +91,8 @@ def measure(requests_count: int = REQUESTS) -> dict[str, Any]:
                     "PYTHONHASHSEED": "0",
                 }
             )
-            for name in ("MODQ_MODEL", "MODQ_MODELS_DIR"):
+            serving = ("MODQ_WORKER_CLASS", "MODQ_BATCH_MAX", "MODQ_BATCH_WAIT_MS")
+            for name in ("MODQ_MODEL", "MODQ_MODELS_DIR", *serving):
                 if name in os.environ:
                     env[name] = os.environ[name]
             runs = {
