@@ -1,9 +1,11 @@
-"""Both worker classes serve, and a request stuck on Redis does not stall its worker.
+"""The worker classes under real gunicorn: serving, stalls, dead workers, stopping.
 
-With gevent (the default) that holds only if the app's Redis socket is
-cooperative: the standard library must be patched before the preloaded app made
-its sockets and locks (service/gunicorn_config.py). A real blocking ``recv``
-would hold the worker's only thread for the whole socket timeout.
+With gevent (the default) a request stuck on Redis leaves its worker free only
+if the app's Redis socket is cooperative (monkey-patched): a real blocking
+``recv`` would hold the worker's only thread for the whole socket timeout. (The
+Redis socket is made after the fork, so gunicorn's own late patch would do for
+it; what needs the early patch in service/gunicorn_config.py is the app's locks
+and thread-locals, made before the fork.)
 """
 
 from __future__ import annotations
