@@ -1,0 +1,50 @@
+"""gunicorn's config patches for gevent before the app exists, and only for gevent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+_SCRIPT = textwrap.dedent(
+    """
+    import service.gunicorn_config as config  # what gunicorn loads first
+    from service.app import create_app
+    from service.context import services
+
+    app = create_app()  # as preload_app builds it, before the fork
+    scorer = services(app).scorer
+    made_by = [type(scorer._local).__module__, type(scorer._finished._lock).__module__]
+    print(config.worker_class, *("gevent" if m.startswith("gevent") else m for m in made_by))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("worker_class", "expected"),
+    [
+        ("gevent", "service.gunicorn_worker.GeventWorker gevent gevent"),
+        ("gthread", "gthread _thread _thread"),
+    ],
+)
+def test_the_app_is_built_with_the_locks_of_its_worker_class(
+    tmp_path: Path, worker_class: str, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    env.update(
+        {
+            "MODQ_WORKER_CLASS": worker_class,
+            "MODQ_DATA_DIR": str(tmp_path),
+            "MODQ_REDIS_URL": "redis://127.0.0.1:1/0",  # never contacted here
+        }
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == expected
