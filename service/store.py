@@ -39,6 +39,7 @@ from redis.exceptions import NoScriptError
 
 from service import json_codec, keys, metrics
 from service.batching import Batcher
+from service.dedicated_connection import DedicatedConnection
 from service.domain import CommentStatus
 
 # KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
@@ -104,6 +105,8 @@ class CommentStore:
         self.client = client
         self._create = client.register_script(_CREATE)
         self._batcher = batcher
+        # The batcher's one leader at a time writes: it can keep a connection of its own.
+        self._writes = DedicatedConnection(client) if batcher is not None else None
 
     def save(self, comment: NewComment) -> SaveResult:
         """Store the comment and, if pending, queue it, in one script."""
@@ -119,7 +122,8 @@ class CommentStore:
         """Run the script for each comment, in one round trip when there are several."""
         calls = [self._script_call(comment) for comment in comments]
         metrics.WRITE_BATCH_SIZE.observe(len(calls))
-        if len(calls) == 1:  # the Script object loads the script itself if Redis lost it
+        if len(calls) == 1 and self._writes is None:
+            # the Script object loads the script itself if Redis lost it
             script_keys, args = calls[0]
             return [_save_result(self._create(keys=script_keys, args=args))]
         replies = self._pipeline(calls)
@@ -133,9 +137,15 @@ class CommentStore:
     def _pipeline(self, calls: Sequence[tuple[list[str], list[str]]]) -> list[Any]:
         # Not a transaction: each script call is atomic by itself, and one comment's
         # error must not undo the others. Errors come back in place of their replies.
+        commands = [
+            ("EVALSHA", self._create.sha, len(script_keys), *script_keys, *args)
+            for script_keys, args in calls
+        ]
+        if self._writes is not None:
+            return self._writes.execute_many(commands)
         pipe = self.client.pipeline(transaction=False)
-        for script_keys, args in calls:
-            pipe.execute_command("EVALSHA", self._create.sha, len(script_keys), *script_keys, *args)
+        for command in commands:
+            pipe.execute_command(*command)
         return list(pipe.execute(raise_on_error=False))
 
     def _script_call(self, comment: NewComment) -> tuple[list[str], list[str]]:

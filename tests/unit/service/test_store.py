@@ -149,3 +149,15 @@ def test_concurrent_saves_through_the_batcher_are_all_stored(redis_client: redis
     assert sorted(r.id for r in saved) == sorted(c.id for c in posted)
     assert all(r.created for r in saved)
     assert redis_client.zcard(keys.queue_pending()) == 120
+
+
+def test_batched_writes_recover_when_redis_forgot_the_script(redis_client: redis.Redis) -> None:
+    store = CommentStore(redis_client, Batcher(max_batch=8))
+    store.save(comment())
+    redis_client.script_flush()  # as a restarted Redis without its scripts
+    alone = store.save(comment())  # one comment: the same connection of the writes
+    assert alone.created and redis_client.exists(keys.comment(alone.id))
+    redis_client.script_flush()
+    batch = [comment(), comment()]
+    assert all(r.created for r in store._save_many(batch))  # type: ignore[union-attr]
+    assert all(redis_client.exists(keys.comment(c.id)) for c in batch)
