@@ -40,7 +40,8 @@ _BUILD = (
     "import sys\n"
     "from setuptools import Extension, setup\n"
     "setup(name='hashing', script_args=['build_ext', '--inplace'],\n"
-    "      ext_modules=[Extension('_hashing', [sys.argv[1]], extra_compile_args=['-O2'])])\n"
+    "      ext_modules=[Extension('_hashing', [sys.argv[1]],\n"
+    "                             extra_compile_args=['-O2', '-ffp-contract=off'])])\n"
 )
 
 

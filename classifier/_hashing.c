@@ -239,15 +239,229 @@ done:
     return result;
 }
 
+
+/* ---- Explanations: each token's share of a head's decision value ---------------
+ *
+ * classifier/token_weights.py's token_weights_numpy, computed in one pass: the same
+ * operations in the same order (each sum of bincount's adds element by element,
+ * from 0.0), so the same doubles. setup.py compiles without floating-point
+ * contraction: a fused multiply-add would round once where numpy rounds twice. */
+
+typedef struct {
+    Py_buffer view;
+    Py_ssize_t n;
+} Array;
+
+static int get_array(PyObject *obj, Array *a, const char *name) {
+    if (PyObject_GetBuffer(obj, &a->view, PyBUF_C_CONTIGUOUS) < 0) {
+        return -1;
+    }
+    if (a->view.len % 8 != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: not an array of 8-byte items", name);
+        PyBuffer_Release(&a->view);
+        return -1;
+    }
+    a->n = a->view.len / 8;
+    return 0;
+}
+
+/* numpy.searchsorted(sorted, value, side="left"): the first index with sorted[i] >= value */
+static Py_ssize_t search_left(const int64_t *sorted, Py_ssize_t n, int64_t value) {
+    Py_ssize_t low = 0, high = n;
+    while (low < high) {
+        Py_ssize_t mid = low + (high - low) / 2;
+        if (sorted[mid] < value) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    return low;
+}
+
+/* side="right": the first index with sorted[i] > value */
+static Py_ssize_t search_right(const int64_t *sorted, Py_ssize_t n, int64_t value) {
+    Py_ssize_t low = 0, high = n;
+    while (low < high) {
+        Py_ssize_t mid = low + (high - low) / 2;
+        if (sorted[mid] <= value) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    return low;
+}
+
+PyDoc_STRVAR(token_weights_doc,
+"token_weights(columns, starts, ends, token_starts, token_ends, value_columns,\n"
+"              value_values, coefs)\n"
+"--\n\n"
+"token_weights.token_weights_numpy compiled: a tuple with one bytearray of\n"
+"float64 per coefficient array in coefs, one item per token. Every argument\n"
+"but coefs (a tuple of float64 arrays) is a contiguous array of int64, but\n"
+"value_values (float64).");
+
+static PyObject *token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *objects[7];
+    PyObject *coefs;
+    static const char *names[7] = {"columns", "starts", "ends", "token_starts",
+                                   "token_ends", "value_columns", "value_values"};
+    if (!PyArg_ParseTuple(args, "OOOOOOOO!", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &objects[5], &objects[6],
+                          &PyTuple_Type, &coefs)) {
+        return NULL;
+    }
+    Array arrays[7];
+    int got = 0;
+    PyObject *result = NULL;
+    Py_ssize_t *left = NULL, *right = NULL, *where = NULL, *counts = NULL, *occurrence = NULL;
+    double *column_values = NULL, *share = NULL, *sums = NULL;
+    Py_ssize_t n_heads = PyTuple_GET_SIZE(coefs);
+    Array *coef_arrays = PyMem_Calloc(n_heads > 0 ? n_heads : 1, sizeof(Array));
+    int coefs_got = 0;
+    if (coef_arrays == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < 7; got++) {
+        if (get_array(objects[got], &arrays[got], names[got]) < 0) {
+            goto done;
+        }
+    }
+    for (; coefs_got < n_heads; coefs_got++) {
+        if (get_array(PyTuple_GET_ITEM(coefs, coefs_got), &coef_arrays[coefs_got], "coefs") < 0) {
+            goto done;
+        }
+    }
+    const int64_t *columns = arrays[0].view.buf, *starts = arrays[1].view.buf;
+    const int64_t *ends = arrays[2].view.buf, *token_starts = arrays[3].view.buf;
+    const int64_t *token_ends = arrays[4].view.buf, *value_columns = arrays[5].view.buf;
+    const double *value_values = arrays[6].view.buf;
+    Py_ssize_t n = arrays[0].n, n_tokens = arrays[3].n, n_values = arrays[5].n;
+    if (arrays[1].n != n || arrays[2].n != n || arrays[4].n != n_tokens ||
+        arrays[6].n != n_values) {
+        PyErr_SetString(PyExc_ValueError, "token_weights: arrays of different lengths");
+        goto done;
+    }
+    left = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    right = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    where = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    occurrence = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    column_values = PyMem_Malloc((n + 1) * sizeof(double));
+    share = PyMem_Malloc((n + 1) * sizeof(double));
+    counts = PyMem_Calloc(n_values + 1, sizeof(Py_ssize_t));
+    sums = PyMem_Malloc((3 * n_tokens + 1) * sizeof(double));
+    if (!left || !right || !where || !occurrence || !column_values || !share || !counts || !sums) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* The occurrences that touch a token: the first and the last token each touches. */
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t first = search_right(token_ends, n_tokens, starts[i]);
+        Py_ssize_t last = search_left(token_starts, n_tokens, ends[i]) - 1;
+        if (first <= last && first < n_tokens && last >= 0) {
+            left[kept] = first;
+            right[kept] = last;
+            occurrence[kept] = i;
+            kept++;
+        }
+    }
+    /* A column's value is shared by its kept occurrences (counted as numpy's
+       bincount of where[present], looked up at where even when not present). */
+    for (Py_ssize_t k = 0; k < kept; k++) {
+        int64_t column = columns[occurrence[k]];
+        if (n_values == 0) {
+            where[k] = -1;
+            column_values[k] = 0.0;
+            continue;
+        }
+        Py_ssize_t at = search_left(value_columns, n_values, column);
+        if (at > n_values - 1) {
+            at = n_values - 1;
+        }
+        if (value_columns[at] == column) {
+            column_values[k] = value_values[at];
+            counts[at]++;
+        } else {
+            column_values[k] = 0.0;
+        }
+        where[k] = at;
+    }
+    for (Py_ssize_t k = 0; k < kept; k++) {
+        if (where[k] < 0) {
+            share[k] = 0.0;
+        } else {
+            Py_ssize_t count = counts[where[k]] > 1 ? counts[where[k]] : 1;
+            share[k] = (left[k] == right[k] ? 1.0 : 0.5) / (double)count;
+        }
+    }
+    result = PyTuple_New(n_heads);
+    if (result == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t h = 0; h < n_heads; h++) {
+        const double *coef = coef_arrays[h].view.buf;
+        Py_ssize_t n_coef = coef_arrays[h].n;
+        double *a = sums, *b = sums + n_tokens, *c = sums + 2 * n_tokens;
+        for (Py_ssize_t t = 0; t < 3 * n_tokens; t++) {
+            sums[t] = 0.0;
+        }
+        for (Py_ssize_t k = 0; k < kept; k++) {
+            int64_t column = columns[occurrence[k]];
+            if (column < 0 || column >= n_coef) {
+                PyErr_SetString(PyExc_IndexError, "token_weights: a column past the coefficients");
+                Py_CLEAR(result);
+                goto done;
+            }
+            double weight = coef[column] * column_values[k]; /* numpy: coef * values * share */
+            weight = weight * share[k];
+            a[left[k]] += weight;
+            b[right[k]] += weight;
+            c[left[k]] += left[k] == right[k] ? weight : 0.0;
+        }
+        double *out;
+        PyObject *buffer = new_buffer(n_tokens, (void **)&out);
+        if (buffer == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (Py_ssize_t t = 0; t < n_tokens; t++) {
+            out[t] = (a[t] + b[t]) - c[t];
+        }
+        PyTuple_SET_ITEM(result, h, buffer);
+    }
+
+done:
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&arrays[i].view);
+    }
+    for (int i = 0; i < coefs_got; i++) {
+        PyBuffer_Release(&coef_arrays[i].view);
+    }
+    PyMem_Free(coef_arrays);
+    PyMem_Free(left);
+    PyMem_Free(right);
+    PyMem_Free(where);
+    PyMem_Free(occurrence);
+    PyMem_Free(counts);
+    PyMem_Free(column_values);
+    PyMem_Free(share);
+    PyMem_Free(sums);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hash_texts", hash_texts, METH_VARARGS, hash_texts_doc},
+    {"token_weights", token_weights, METH_VARARGS, token_weights_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     "classifier._hashing",
-    "features.hash_texts compiled: the same hashed n-grams in one pass.",
+    "The compiled parts of features.py and token_weights.py: the same numbers in one pass.",
     -1,
     methods,
     NULL,

@@ -12,3 +12,15 @@ def hash_texts(
 ) -> tuple[
     bytearray, bytearray, bytearray, bytearray, bytearray, bytearray, bytearray, bytearray
 ]: ...
+
+def token_weights(
+    columns: object,
+    starts: object,
+    ends: object,
+    token_starts: object,
+    token_ends: object,
+    value_columns: object,
+    value_values: object,
+    coefs: tuple[object, ...],
+    /,
+) -> tuple[bytearray, ...]: ...

@@ -48,6 +48,7 @@ from classifier.features import (
 )
 from classifier.paths import DEFAULT_MODEL_DIR
 from classifier.text import Normalized, normalize_with_offsets
+from classifier.token_weights import token_weights
 
 HEADS = ("spam", "toxicity")
 LABEL_COLUMN = {"spam": "spam", "toxicity": "toxic"}
@@ -303,53 +304,46 @@ class Model:
         token_ends = np.asarray([t[1] for t in tokens], dtype=np.int64)
         if found is None:
             found = featurizer.hashed([text])
-        # the first and the last token each feature occurrence touches
-        left = np.searchsorted(token_ends, found.starts, side="right")
-        right = np.searchsorted(token_starts, found.ends, side="left") - 1
-        keep = (left <= right) & (left < len(tokens)) & (right >= 0)
-        columns, left, right = found.columns[keep], left[keep], right[keep]
-        # a column's value is its count times a scale: each occurrence owns one count
-        if len(values.columns):
-            where = values.locate(columns)
-            present = values.columns[where] == columns
-            column_values = np.where(present, values.values[where], 0.0)
-            counts = np.bincount(where[present], minlength=len(values.columns))
-            share = np.where(left == right, 1.0, 0.5) / np.maximum(counts[where], 1)
-        else:
-            column_values = share = np.zeros(len(columns))
-
+        # The META block (after the hashed columns) as Python numbers, by name.
+        base = int(featurizer.n_features)
+        names = featurizer.meta_names
+        meta_values = dict(
+            zip(names, values.at(np.arange(base, base + len(names))).tolist(), strict=True)
+        )
         # tokens holding a listed word share the lexicon columns' push
-        hits = featurizer.lexicon_hits(found)
-        hit_tokens = np.searchsorted(token_ends, found.word_starts[hits], side="right")
         lexicon_columns = np.asarray(
-            [
-                int(featurizer.n_features) + featurizer.meta_names.index(name)
-                for name in LEXICON_META
-                if featurizer.lexicon
-            ],
+            [base + names.index(name) for name in LEXICON_META if featurizer.lexicon],
             dtype=np.int64,
         )
-        lexicon_values = values.at(lexicon_columns)
+        lexicon_values = np.asarray([meta_values[n] for n in LEXICON_META if n in meta_values])
+        if lexicon_values.any():
+            hits = featurizer.lexicon_hits(found)
+            hit_tokens = np.searchsorted(token_ends, found.word_starts[hits], side="right")
+        else:  # no listed word in the text
+            hit_tokens = np.zeros(0, dtype=np.int64)
         if meta is None and featurizer.metadata:
             meta = extract_metadata(comment)
         explained: dict[str, HeadExplanation] = {}
-        for name in heads:
+        per_token_of_head = token_weights(
+            found.columns,
+            found.starts,
+            found.ends,
+            token_starts,
+            token_ends,
+            values.columns,
+            values.values,
+            [self.heads[name].coef for name in heads],
+        )
+        for name, per_token in zip(heads, per_token_of_head, strict=True):
             head = self.heads[name]
             probability = probabilities[name]
-            weight = head.coef[columns] * column_values * share
-            per_token = np.bincount(left, weight, minlength=len(tokens)) + np.bincount(
-                right, weight, minlength=len(tokens)
-            )
-            per_token -= np.bincount(
-                left, np.where(left == right, weight, 0.0), minlength=len(tokens)
-            )
             if len(hit_tokens):
                 pushed = float(head.coef[lexicon_columns] @ lexicon_values)
                 per_token += np.bincount(
                     hit_tokens, np.full(len(hit_tokens), pushed / len(hit_tokens)), len(tokens)
                 )
             spans = _top_spans(normalized, tokens, per_token)
-            reasons = self._meta_reasons(name, head, meta, values)
+            reasons = self._meta_reasons(name, head, meta, meta_values)
             if spans and probability >= self.thresholds[name].get("review", 0.5):
                 quoted = ", ".join(f"“{span.text}”" for span in spans[:3])
                 reasons.append(Reason("terms", f"wording that raises the score: {quoted}"))
@@ -357,16 +351,12 @@ class Model:
         return explained
 
     def _meta_reasons(
-        self, head_name: str, head: Head, meta: Metadata | None, values: _RowValues
+        self, head_name: str, head: Head, meta: Metadata | None, value_of: Mapping[str, float]
     ) -> list[Reason]:
         if meta is None:
             return []
         base = int(self.featurizer.n_features)
         names = self.featurizer.meta_names
-        # every column after the hashed block in one look-up, not one per name
-        value_of = dict(
-            zip(names, values.at(np.arange(base, base + len(names))).tolist(), strict=True)
-        )
 
         def pushes_up(*pushing: str) -> bool:
             total = 0.0
