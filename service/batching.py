@@ -66,7 +66,11 @@ class Batcher(Generic[R]):
     def __init__(self, max_batch: int = 32, max_wait_s: float = 0.0) -> None:
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
-        lock = threading.Lock()
+        # An RLock, though never taken twice: a Condition asks its lock whether this thread
+        # holds it on every wait and notify, and only an RLock can answer. With a plain
+        # lock the Condition tries to take it to find out, and gevent's lock, finding it
+        # taken, yields to the event loop first: a trip through the hub per call.
+        lock = threading.RLock()
         self._finished = threading.Condition(lock)  # a batch is done: results, new leader
         self._arrived = threading.Condition(lock)  # an item joined the waiting list
         self._waiting: list[_Item[R]] = []
