@@ -18,7 +18,8 @@ _SCRIPT = textwrap.dedent(
 
     app = create_app()  # as preload_app builds it, before the fork
     scorer = services(app).scorer
-    made_by = [type(scorer._local).__module__, type(scorer._finished._lock).__module__]
+    lock = scorer._finished._lock  # an RLock: Python's over gevent's lock, or _thread's
+    made_by = [type(scorer._local).__module__, type(getattr(lock, "_block", lock)).__module__]
     print(config.worker_class, *("gevent" if m.startswith("gevent") else m for m in made_by))
     """
 )
