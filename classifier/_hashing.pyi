@@ -12,7 +12,6 @@ def hash_texts(
 ) -> tuple[
     bytearray, bytearray, bytearray, bytearray, bytearray, bytearray, bytearray, bytearray
 ]: ...
-
 def token_weights(
     columns: object,
     starts: object,
