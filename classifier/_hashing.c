@@ -452,9 +452,122 @@ done:
     return result;
 }
 
+/* ---- Scoring: each row's decision value for each head -------------------------
+ *
+ * features.FeatureBatch.dot for several weight vectors at once, the same doubles:
+ * per row, the text block's weights summed in the occurrences' order from 0.0 (as
+ * numpy's bincount adds them), times the row's scale, plus the META block's
+ * products summed left to right from 0.0 (features.row_dots). */
+
+PyDoc_STRVAR(decisions_doc,
+"decisions(rows, columns, scale, meta, n_rows, n_features, weights)\n"
+"--\n\n"
+"FeatureBatch.dot of each float64 array in the tuple weights: a tuple of\n"
+"bytearrays of n_rows float64 each. rows and columns are int64 arrays (the\n"
+"occurrences), scale float64 (one per row), meta float64 (n_rows rows of\n"
+"len(weights[i]) - n_features values, row after row).");
+
+static PyObject *decisions(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *objects[4];
+    PyObject *weights;
+    Py_ssize_t n_rows, n_features;
+    static const char *names[4] = {"rows", "columns", "scale", "meta"};
+    if (!PyArg_ParseTuple(args, "OOOOnnO!", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &n_rows, &n_features, &PyTuple_Type, &weights)) {
+        return NULL;
+    }
+    Array arrays[4];
+    int got = 0;
+    PyObject *result = NULL;
+    Py_ssize_t n_heads = PyTuple_GET_SIZE(weights);
+    Array *weight_arrays = PyMem_Calloc(n_heads > 0 ? n_heads : 1, sizeof(Array));
+    int weights_got = 0;
+    double *text = NULL;
+    if (weight_arrays == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < 4; got++) {
+        if (get_array(objects[got], &arrays[got], names[got]) < 0) {
+            goto done;
+        }
+    }
+    for (; weights_got < n_heads; weights_got++) {
+        if (get_array(PyTuple_GET_ITEM(weights, weights_got), &weight_arrays[weights_got],
+                      "weights") < 0) {
+            goto done;
+        }
+    }
+    const int64_t *rows = arrays[0].view.buf, *columns = arrays[1].view.buf;
+    const double *scale = arrays[2].view.buf, *meta = arrays[3].view.buf;
+    Py_ssize_t n = arrays[0].n;
+    if (n_rows < 0 || n_features < 0 || arrays[1].n != n || arrays[2].n != n_rows) {
+        PyErr_SetString(PyExc_ValueError, "decisions: arrays of different lengths");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (rows[i] < 0 || rows[i] >= n_rows || columns[i] < 0 || columns[i] >= n_features) {
+            PyErr_SetString(PyExc_IndexError, "decisions: an occurrence out of range");
+            goto done;
+        }
+    }
+    text = PyMem_Malloc((n_rows + 1) * sizeof(double));
+    if (text == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyTuple_New(n_heads);
+    if (result == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t h = 0; h < n_heads; h++) {
+        const double *weight = weight_arrays[h].view.buf;
+        Py_ssize_t n_meta = weight_arrays[h].n - n_features;
+        if (n_meta < 0 || arrays[3].n != n_rows * n_meta) {
+            PyErr_SetString(PyExc_ValueError, "decisions: weights and meta block disagree");
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (Py_ssize_t r = 0; r < n_rows; r++) {
+            text[r] = 0.0;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            text[rows[i]] += weight[columns[i]];
+        }
+        double *out;
+        PyObject *buffer = new_buffer(n_rows, (void **)&out);
+        if (buffer == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (Py_ssize_t r = 0; r < n_rows; r++) {
+            double meta_total = 0.0;
+            for (Py_ssize_t k = 0; k < n_meta; k++) {
+                double product = meta[r * n_meta + k] * weight[n_features + k];
+                meta_total += product;
+            }
+            double scaled = text[r] * scale[r];
+            out[r] = scaled + meta_total;
+        }
+        PyTuple_SET_ITEM(result, h, buffer);
+    }
+
+done:
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&arrays[i].view);
+    }
+    for (int i = 0; i < weights_got; i++) {
+        PyBuffer_Release(&weight_arrays[i].view);
+    }
+    PyMem_Free(weight_arrays);
+    PyMem_Free(text);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hash_texts", hash_texts, METH_VARARGS, hash_texts_doc},
     {"token_weights", token_weights, METH_VARARGS, token_weights_doc},
+    {"decisions", decisions, METH_VARARGS, decisions_doc},
     {NULL, NULL, 0, NULL},
 };
 

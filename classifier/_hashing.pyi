@@ -23,3 +23,13 @@ def token_weights(
     coefs: tuple[object, ...],
     /,
 ) -> tuple[bytearray, ...]: ...
+def decisions(
+    rows: object,
+    columns: object,
+    scale: object,
+    meta: object,
+    n_rows: int,
+    n_features: int,
+    weights: tuple[object, ...],
+    /,
+) -> tuple[bytearray, ...]: ...

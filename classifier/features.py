@@ -764,6 +764,23 @@ class FeatureBatch:
             text += row_dots(self.meta, weights[self.n_features :])
         return text
 
+    def dots(self, weights: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """``dot`` of each weight vector (a model's heads), the same doubles, in one
+        compiled pass when ``_hashing`` was built: for a request's few comments, the
+        numpy calls of ``dot`` cost more than its arithmetic."""
+        if _compiled is None:
+            return [self.dot(w) for w in weights]
+        out = _compiled.decisions(
+            np.ascontiguousarray(self.rows, dtype=np.int64),
+            np.ascontiguousarray(self.columns, dtype=np.int64),
+            np.ascontiguousarray(self.scale, dtype=np.float64),
+            np.ascontiguousarray(self.meta, dtype=np.float64),
+            self.n_rows,
+            self.n_features,
+            tuple(np.ascontiguousarray(w, dtype=np.float64) for w in weights),
+        )
+        return [np.frombuffer(values, dtype=np.float64) for values in out]
+
     def to_csr(self) -> sp.csr_matrix:
         """The batch as a CSR matrix (duplicates summed, META columns last)."""
         k = self.meta.shape[1]

@@ -256,7 +256,13 @@ class Model:
         return self._probabilities(batch)
 
     def _probabilities(self, batch: FeatureBatch) -> dict[str, np.ndarray]:
-        return {name: head.calibrate(head.decision(batch)) for name, head in self.heads.items()}
+        # Head.decision of each head, the heads' dot products in one pass
+        heads = list(self.heads.items())
+        dots = batch.dots([head.coef for _name, head in heads])
+        return {
+            name: head.calibrate(dot + head.intercept)
+            for (name, head), dot in zip(heads, dots, strict=True)
+        }
 
     def score(self, comments: Sequence[Mapping[str, str] | str]) -> list[Scores]:
         """Scores for a batch of comments (dicts with "text", optional "name", "email", "url")."""
