@@ -452,6 +452,182 @@ done:
     return result;
 }
 
+/* A scored row's explanation: token_weights with the row's values made from its
+ * occurrences (a column's value is its count in the row times the row's scale),
+ * counted in a hash table instead of numpy's sort (np.unique), for the same doubles:
+ * each kept occurrence's value and its column's number of kept occurrences are the
+ * numbers token_weights_numpy finds by searching the sorted unique columns. */
+
+typedef struct {
+    int64_t *keys; /* -1: empty */
+    Py_ssize_t *all;
+    Py_ssize_t *kept;
+    Py_ssize_t mask;
+} Counts;
+
+static Py_ssize_t counts_slot(const Counts *c, int64_t key) {
+    uint64_t h = mix((uint64_t)key);
+    Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)c->mask);
+    while (c->keys[slot] != -1 && c->keys[slot] != key) {
+        slot = (slot + 1) & c->mask;
+    }
+    return slot;
+}
+
+PyDoc_STRVAR(row_token_weights_doc,
+"row_token_weights(columns, starts, ends, token_starts, token_ends, row_columns,\n"
+"                  scale, coefs)\n"
+"--\n\n"
+"token_weights of one scored row, its values being each column's count in\n"
+"row_columns (int64, every column of the row, occurrences and fields) times\n"
+"scale (a float). Every occurrence's column must be among row_columns.");
+
+static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *objects[6];
+    PyObject *coefs;
+    double scale;
+    static const char *names[6] = {"columns", "starts", "ends", "token_starts", "token_ends",
+                                   "row_columns"};
+    if (!PyArg_ParseTuple(args, "OOOOOOdO!", &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &objects[5], &scale, &PyTuple_Type,
+                          &coefs)) {
+        return NULL;
+    }
+    Array arrays[6];
+    int got = 0;
+    PyObject *result = NULL;
+    Counts table = {NULL, NULL, NULL, 0};
+    Py_ssize_t *left = NULL, *right = NULL, *slots = NULL;
+    double *sums = NULL;
+    Py_ssize_t n_heads = PyTuple_GET_SIZE(coefs);
+    Array *coef_arrays = PyMem_Calloc(n_heads > 0 ? n_heads : 1, sizeof(Array));
+    int coefs_got = 0;
+    if (coef_arrays == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < 6; got++) {
+        if (get_array(objects[got], &arrays[got], names[got]) < 0) {
+            goto done;
+        }
+    }
+    for (; coefs_got < n_heads; coefs_got++) {
+        if (get_array(PyTuple_GET_ITEM(coefs, coefs_got), &coef_arrays[coefs_got], "coefs") < 0) {
+            goto done;
+        }
+    }
+    const int64_t *columns = arrays[0].view.buf, *starts = arrays[1].view.buf;
+    const int64_t *ends = arrays[2].view.buf, *token_starts = arrays[3].view.buf;
+    const int64_t *token_ends = arrays[4].view.buf, *row_columns = arrays[5].view.buf;
+    Py_ssize_t n = arrays[0].n, n_tokens = arrays[3].n, n_row = arrays[5].n;
+    if (arrays[1].n != n || arrays[2].n != n || arrays[4].n != n_tokens) {
+        PyErr_SetString(PyExc_ValueError, "row_token_weights: arrays of different lengths");
+        goto done;
+    }
+    Py_ssize_t capacity = 16;
+    while (capacity < 2 * (n_row + 1)) {
+        capacity *= 2;
+    }
+    table.mask = capacity - 1;
+    table.keys = PyMem_Malloc(capacity * sizeof(int64_t));
+    table.all = PyMem_Calloc(capacity, sizeof(Py_ssize_t));
+    table.kept = PyMem_Calloc(capacity, sizeof(Py_ssize_t));
+    left = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    right = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    slots = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    sums = PyMem_Malloc((3 * n_tokens + 1) * sizeof(double));
+    if (!table.keys || !table.all || !table.kept || !left || !right || !slots || !sums) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(table.keys, 0xff, capacity * sizeof(int64_t)); /* every key -1 */
+    for (Py_ssize_t i = 0; i < n_row; i++) {
+        if (row_columns[i] < 0) {
+            PyErr_SetString(PyExc_ValueError, "row_token_weights: a negative column");
+            goto done;
+        }
+        Py_ssize_t slot = counts_slot(&table, row_columns[i]);
+        table.keys[slot] = row_columns[i];
+        table.all[slot]++;
+    }
+    /* The occurrences that touch a token, as token_weights keeps them. */
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t first = search_right(token_ends, n_tokens, starts[i]);
+        Py_ssize_t last = search_left(token_starts, n_tokens, ends[i]) - 1;
+        if (first <= last && first < n_tokens && last >= 0) {
+            Py_ssize_t slot = columns[i] < 0 ? -1 : counts_slot(&table, columns[i]);
+            if (slot < 0 || table.keys[slot] != columns[i]) {
+                PyErr_SetString(PyExc_ValueError,
+                                "row_token_weights: an occurrence's column is not in the row");
+                goto done;
+            }
+            table.kept[slot]++;
+            left[kept] = first;
+            right[kept] = last;
+            slots[kept] = slot;
+            kept++;
+        }
+    }
+    result = PyTuple_New(n_heads);
+    if (result == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t h = 0; h < n_heads; h++) {
+        const double *coef = coef_arrays[h].view.buf;
+        Py_ssize_t n_coef = coef_arrays[h].n;
+        double *a = sums, *b = sums + n_tokens, *c = sums + 2 * n_tokens;
+        for (Py_ssize_t t = 0; t < 3 * n_tokens; t++) {
+            sums[t] = 0.0;
+        }
+        for (Py_ssize_t k = 0; k < kept; k++) {
+            Py_ssize_t slot = slots[k];
+            int64_t column = table.keys[slot];
+            if (column >= n_coef) {
+                PyErr_SetString(PyExc_IndexError,
+                                "row_token_weights: a column past the coefficients");
+                Py_CLEAR(result);
+                goto done;
+            }
+            double value = (double)table.all[slot] * scale; /* numpy: counts * scale */
+            Py_ssize_t count = table.kept[slot] > 1 ? table.kept[slot] : 1;
+            double share = (left[k] == right[k] ? 1.0 : 0.5) / (double)count;
+            double weight = coef[column] * value; /* numpy: coef * values * share */
+            weight = weight * share;
+            a[left[k]] += weight;
+            b[right[k]] += weight;
+            c[left[k]] += left[k] == right[k] ? weight : 0.0;
+        }
+        double *out;
+        PyObject *buffer = new_buffer(n_tokens, (void **)&out);
+        if (buffer == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        for (Py_ssize_t t = 0; t < n_tokens; t++) {
+            out[t] = (a[t] + b[t]) - c[t];
+        }
+        PyTuple_SET_ITEM(result, h, buffer);
+    }
+
+done:
+    for (int i = 0; i < got; i++) {
+        PyBuffer_Release(&arrays[i].view);
+    }
+    for (int i = 0; i < coefs_got; i++) {
+        PyBuffer_Release(&coef_arrays[i].view);
+    }
+    PyMem_Free(coef_arrays);
+    PyMem_Free(table.keys);
+    PyMem_Free(table.all);
+    PyMem_Free(table.kept);
+    PyMem_Free(left);
+    PyMem_Free(right);
+    PyMem_Free(slots);
+    PyMem_Free(sums);
+    return result;
+}
+
 /* ---- Scoring: each row's decision value for each head -------------------------
  *
  * features.FeatureBatch.dot for several weight vectors at once, the same doubles:
@@ -568,6 +744,7 @@ static PyMethodDef methods[] = {
     {"hash_texts", hash_texts, METH_VARARGS, hash_texts_doc},
     {"token_weights", token_weights, METH_VARARGS, token_weights_doc},
     {"decisions", decisions, METH_VARARGS, decisions_doc},
+    {"row_token_weights", row_token_weights, METH_VARARGS, row_token_weights_doc},
     {NULL, NULL, 0, NULL},
 };
 

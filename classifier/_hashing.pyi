@@ -33,3 +33,14 @@ def decisions(
     weights: tuple[object, ...],
     /,
 ) -> tuple[bytearray, ...]: ...
+def row_token_weights(
+    columns: object,
+    starts: object,
+    ends: object,
+    token_starts: object,
+    token_ends: object,
+    row_columns: object,
+    scale: float,
+    coefs: tuple[object, ...],
+    /,
+) -> tuple[bytearray, ...]: ...

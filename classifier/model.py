@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from classifier.features import (
 )
 from classifier.paths import DEFAULT_MODEL_DIR
 from classifier.text import Normalized, normalize_with_offsets
-from classifier.token_weights import token_weights
+from classifier.token_weights import row_token_weights, token_weights
 
 HEADS = ("spam", "toxicity")
 LABEL_COLUMN = {"spam": "spam", "toxicity": "toxic"}
@@ -75,6 +75,10 @@ _SPAN_LIMIT = 5
 _KEEP_POSITIONS_UP_TO = 32  # batch sizes whose occurrences keep their positions
 _SPAN_MIN_WEIGHT = 0.1  # logit units: weaker pushes are noise, not reasons
 _TOKEN = re.compile(r"\S+")
+
+
+# Each token's weight per head: (occurrences, token starts, token ends, coefficients).
+WeighTokens = Callable[[HashedText, np.ndarray, np.ndarray, list[np.ndarray]], list[np.ndarray]]
 
 
 class ModelError(Exception):
@@ -288,16 +292,29 @@ class Model:
         probabilities = {
             name: float(head.calibrate(head.decision(row))[0]) for name, head in self.heads.items()
         }
-        heads = self._explain(
-            comment, normalized, _RowValues(row.indices, row.data), probabilities, HEADS
+        values = _RowValues(row.indices, row.data)
+        base, names = int(self.featurizer.n_features), self.featurizer.meta_names
+        meta_values = dict(
+            zip(names, values.at(np.arange(base, base + len(names))).tolist(), strict=True)
         )
+
+        def weigh(
+            found: HashedText, starts: np.ndarray, ends: np.ndarray, coefs: list[np.ndarray]
+        ) -> list[np.ndarray]:
+            return token_weights(
+                found.columns, found.starts, found.ends, starts, ends,
+                values.columns, values.values, coefs,
+            )  # fmt: skip
+
+        heads = self._explain(comment, normalized, meta_values, weigh, probabilities, HEADS)
         return Explanation(spam=heads["spam"], toxicity=heads["toxicity"])
 
     def _explain(
         self,
         comment: Mapping[str, str] | str,
         normalized: Normalized,
-        values: _RowValues,
+        meta_values: Mapping[str, float],
+        weigh: WeighTokens,
         probabilities: Mapping[str, float],
         heads: Sequence[str],
         found: HashedText | None = None,
@@ -310,12 +327,8 @@ class Model:
         token_ends = np.asarray([t[1] for t in tokens], dtype=np.int64)
         if found is None:
             found = featurizer.hashed([text])
-        # The META block (after the hashed columns) as Python numbers, by name.
         base = int(featurizer.n_features)
         names = featurizer.meta_names
-        meta_values = dict(
-            zip(names, values.at(np.arange(base, base + len(names))).tolist(), strict=True)
-        )
         # tokens holding a listed word share the lexicon columns' push
         lexicon_columns = np.asarray(
             [base + names.index(name) for name in LEXICON_META if featurizer.lexicon],
@@ -330,15 +343,8 @@ class Model:
         if meta is None and featurizer.metadata:
             meta = extract_metadata(comment)
         explained: dict[str, HeadExplanation] = {}
-        per_token_of_head = token_weights(
-            found.columns,
-            found.starts,
-            found.ends,
-            token_starts,
-            token_ends,
-            values.columns,
-            values.values,
-            [self.heads[name].coef for name in heads],
+        per_token_of_head = weigh(
+            found, token_starts, token_ends, [self.heads[name].coef for name in heads]
         )
         for name, per_token in zip(heads, per_token_of_head, strict=True):
             head = self.heads[name]
@@ -429,24 +435,28 @@ class ScoredBatch:
         comment = self.comments[index]
         normalized = normalize_with_offsets(_field(comment, "text"))
         features = self.features
-        mine = features.rows == index
-        # A column's value is its count times the row's scale (Model.explain's CSR matrix
-        # sums one scale per occurrence: the same up to rounding), then the META block.
-        columns, counts = np.unique(features.columns[mine], return_counts=True)
-        text_values = counts * float(features.scale[index])
-        meta = features.meta[index]
-        meta_columns = np.arange(features.n_features, features.n_features + len(meta))
-        # np.unique sorts, and the META columns come after every hashed one: still sorted
-        values = _RowValues(
-            np.concatenate((columns, meta_columns)),
-            np.concatenate((text_values, meta)),
-            is_sorted=True,
-        )
+        # A column's value is its count in the row times the row's scale (Model.explain's
+        # CSR matrix sums one scale per occurrence: the same up to rounding).
+        if features.n_rows == 1:
+            row_columns = features.columns
+        else:
+            row_columns = features.columns[features.rows == index]
+        scale = float(features.scale[index])
+        names = self.model.featurizer.meta_names
+        meta_values = dict(zip(names, features.meta[index].tolist(), strict=True))
+
+        def weigh(
+            found: HashedText, starts: np.ndarray, ends: np.ndarray, coefs: list[np.ndarray]
+        ) -> list[np.ndarray]:
+            return row_token_weights(
+                found.columns, found.starts, found.ends, starts, ends, row_columns, scale, coefs
+            )
+
         probabilities = {name: p[index] for name, p in self.probabilities.items()}
         found = features.occurrences_of(index, normalized.text)
         metadata = features.metas[index] if features.metas else None
         return self.model._explain(
-            comment, normalized, values, probabilities, heads, found, metadata
+            comment, normalized, meta_values, weigh, probabilities, heads, found, metadata
         )
 
 

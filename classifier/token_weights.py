@@ -58,6 +58,36 @@ def token_weights(
     ]
 
 
+def row_token_weights(
+    columns: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    token_starts: np.ndarray,
+    token_ends: np.ndarray,
+    row_columns: np.ndarray,
+    scale: float,
+    coefs: Sequence[np.ndarray],
+) -> list[np.ndarray]:
+    """``token_weights`` of a scored row (``FeatureBatch``): a column's value is its count
+    in ``row_columns`` (all the row's columns, field columns included) times ``scale``.
+    Every occurrence's column must be among ``row_columns``. Compiled, the counting
+    takes a hash table, not numpy's sort."""
+    if _compiled is None:
+        value_columns, counts = np.unique(row_columns, return_counts=True)
+        return token_weights_numpy(
+            columns, starts, ends, token_starts, token_ends, value_columns, counts * scale, coefs
+        )
+    arrays = [
+        np.ascontiguousarray(a, dtype=np.int64)
+        for a in (columns, starts, ends, token_starts, token_ends, row_columns)
+    ]
+    heads = tuple(np.ascontiguousarray(c, dtype=np.float64) for c in coefs)
+    return [
+        np.frombuffer(out, dtype=np.float64)
+        for out in _compiled.row_token_weights(*arrays, float(scale), heads)
+    ]
+
+
 def token_weights_numpy(
     columns: np.ndarray,
     starts: np.ndarray,

@@ -93,3 +93,60 @@ def test_a_column_past_the_coefficients_is_refused() -> None:
     *arrays, spam, _toxicity = _inputs("some words here", seed=1, drop=0.0)
     with pytest.raises(IndexError):
         token_weights.token_weights(*arrays, [spam[:3]])
+
+
+def _row_inputs(text: str, seed: int, fields: int) -> tuple[list[np.ndarray], np.ndarray, float]:
+    """Occurrences and tokens of a text, its row's columns (occurrences, then ``fields``
+    columns as a url's and an e-mail's domains add, some equal to a text column) and a scale."""
+    rng = np.random.default_rng(seed)
+    normalized = normalize(text)
+    found = hash_texts([normalized], N_FEATURES, (2, 4), (1, 2), True)
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(normalized)]
+    extra = rng.integers(0, N_FEATURES, size=fields)
+    if len(found.columns) and fields:
+        extra[0] = found.columns[0]  # a field hashed onto a text column counts there too
+    row_columns = np.concatenate((found.columns, extra))
+    arrays = [
+        found.columns,
+        found.starts,
+        found.ends,
+        np.asarray([t[0] for t in tokens], dtype=np.int64),
+        np.asarray([t[1] for t in tokens], dtype=np.int64),
+    ]
+    return arrays, row_columns, 1.0 / np.sqrt(max(len(row_columns), 1))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("fields", [0, 2])
+def test_a_rows_weights_are_the_references_with_values_from_its_columns(
+    text: str, fields: int
+) -> None:
+    arrays, row_columns, scale = _row_inputs(text, seed=len(text), fields=fields)
+    rng = np.random.default_rng(7)
+    coefs = [rng.normal(size=N_FEATURES), rng.normal(size=N_FEATURES) * 1e-3]
+    value_columns, counts = np.unique(row_columns, return_counts=True)
+    reference = token_weights.token_weights_numpy(*arrays, value_columns, counts * scale, coefs)
+    compiled = token_weights.row_token_weights(*arrays, row_columns, scale, coefs)
+    for mine, theirs in zip(compiled, reference, strict=True):
+        assert mine.tobytes() == theirs.tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200), st.integers(0, 2**31), st.integers(0, 3))
+def test_a_rows_weights_for_any_text(text: str, seed: int, fields: int) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return
+    arrays, row_columns, scale = _row_inputs(text, seed, fields)
+    coefs = [np.random.default_rng(seed).normal(size=N_FEATURES)]
+    value_columns, counts = np.unique(row_columns, return_counts=True)
+    reference = token_weights.token_weights_numpy(*arrays, value_columns, counts * scale, coefs)
+    compiled = token_weights.row_token_weights(*arrays, row_columns, scale, coefs)
+    assert compiled[0].tobytes() == reference[0].tobytes()
+
+
+def test_an_occurrence_outside_its_row_is_refused() -> None:
+    arrays, row_columns, scale = _row_inputs("some words here", seed=1, fields=0)
+    with pytest.raises(ValueError, match="not in the row"):
+        token_weights.row_token_weights(*arrays, row_columns[1:], scale, [np.zeros(N_FEATURES)])
