@@ -478,6 +478,8 @@ _SINGLE_WORD = re.compile(r"\w+")
 
 # word lists: a text with this many words or fewer looks its words up in a dict
 _DICT_LOOKUP_UP_TO = 256
+# batches up to this many rows build their META block with Python numbers
+_PYTHON_ROWS_UP_TO = 16
 
 _lexicon_tables: dict[tuple[int, int], tuple[Any, Any, np.ndarray, np.ndarray, dict[int, int]]] = {}
 
@@ -653,9 +655,16 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
         per_row = np.bincount(rows, minlength=n_rows).astype(np.float64)
         scale = 1.0 / np.sqrt(np.maximum(per_row, 1.0))
         k = len(META) if self.metadata else 0
-        dense = np.asarray([m.vector() for m in metas], dtype=np.float64).reshape(n_rows, k)
-        if self.lexicon:
-            dense = np.hstack((dense, self._lexicon_columns(occurrences, n_rows)))
+        if self.lexicon and n_rows <= _PYTHON_ROWS_UP_TO:
+            # a few rows (concurrent requests scored together): Python numbers, one array
+            lexicon = self._lexicon_rows(occurrences, n_rows)
+            vectors = [m.vector() for m in metas] if metas else [[] for _ in range(n_rows)]
+            rows_values = [v + extra for v, extra in zip(vectors, lexicon, strict=True)]
+            dense = np.asarray(rows_values, dtype=np.float64).reshape(n_rows, k + 3)
+        else:
+            dense = np.asarray([m.vector() for m in metas], dtype=np.float64).reshape(n_rows, k)
+            if self.lexicon:
+                dense = np.hstack((dense, self._lexicon_columns(occurrences, n_rows)))
         kept = (occurrences, tuple(texts)) if positions else None
         return FeatureBatch(n_rows, n_features, rows, columns, scale, dense, kept, tuple(metas))
 
@@ -686,9 +695,24 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
     def _lexicon_values_of_one(self, found: HashedText) -> list[float]:
         """``_lexicon_columns`` of one text, as Python floats."""
         kinds = self._word_kinds(found).tolist()
+        return self._lexicon_values(
+            sum(1 for kind in kinds if kind & 1), sum(1 for kind in kinds if kind & 2)
+        )
+
+    def _lexicon_rows(self, found: HashedText, n_rows: int) -> list[list[float]]:
+        """``_lexicon_columns`` of a few texts, as Python floats, row by row."""
+        profane, insulting = [0] * n_rows, [0] * n_rows
+        kinds = self._word_kinds(found).tolist()
+        for row, kind in zip(found.word_rows.tolist(), kinds, strict=True):
+            profane[row] += kind & 1
+            insulting[row] += (kind & 2) >> 1
+        return [self._lexicon_values(p, i) for p, i in zip(profane, insulting, strict=True)]
+
+    def _lexicon_values(self, profane_words: int, insulting_words: int) -> list[float]:
+        # the numpy code's numbers exactly: min(count, cap) / cap, times the scale
         cap, scale = float(LEXICON_CAP), float(self.lexicon_scale)
-        profane = min(sum(1 for kind in kinds if kind & 1), LEXICON_CAP) / cap
-        insulting = min(sum(1 for kind in kinds if kind & 2), LEXICON_CAP) / cap
+        profane = min(profane_words, LEXICON_CAP) / cap
+        insulting = min(insulting_words, LEXICON_CAP) / cap
         return [profane * scale, insulting * scale, float(profane + insulting > 0) * scale]
 
 

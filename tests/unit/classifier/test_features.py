@@ -15,6 +15,7 @@ from classifier.features import (
     is_disposable_email,
     url_domain,
 )
+from classifier.text import normalize
 
 SMALL = 2**12
 
@@ -173,3 +174,29 @@ def test_one_comment_featurizes_as_its_row_in_a_batch(comment: dict, other: dict
         assert alone.dot(weights)[0] == batch.dot(weights)[0]
         crowd = featurizer.featurize([other] * 5 + [comment] + [other] * 3)
         assert alone.dot(weights)[0] == crowd.dot(weights)[5]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_FORM_COMMENTS, min_size=1, max_size=20))
+def test_a_few_rows_get_the_numpy_codes_meta_block_bit_for_bit(comments: list[dict]) -> None:
+    # up to _PYTHON_ROWS_UP_TO rows the META block is built with Python numbers (coalesced
+    # requests); past it with numpy. Both must give the same doubles.
+    from classifier import features as module
+    from classifier.lexicon import insult_words, profanity_words
+
+    comments = [*comments, {"text": "you idiot, damn this crap"}, {"text": "fine, thanks"}]
+    featurizer = CommentFeaturizer(
+        n_features=SMALL, profanity=profanity_words(), insults=insult_words(), lexicon_scale=0.5
+    )
+    found = featurizer.hashed([normalize(c["text"]) for c in comments])
+    python_rows = featurizer._lexicon_rows(found, len(comments))
+    numpy_rows = featurizer._lexicon_columns(found, len(comments))
+    assert np.asarray(python_rows).tobytes() == numpy_rows.tobytes()
+    small = featurizer.featurize(comments)
+    assert len(comments) > module._PYTHON_ROWS_UP_TO or small.meta.shape[1] == len(META) + 3
+    saved = module._PYTHON_ROWS_UP_TO
+    try:
+        module._PYTHON_ROWS_UP_TO = 0  # the numpy code for any size
+        assert featurizer.featurize(comments).meta.tobytes() == small.meta.tobytes()
+    finally:
+        module._PYTHON_ROWS_UP_TO = saved
