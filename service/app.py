@@ -10,7 +10,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from classifier import hashing_is_compiled
-from service.batching import Batcher
+from service.batching import new_batcher
 from service.context import EXTENSION_KEY, Services
 from service.errors import register_error_handlers
 from service.json_codec import FastJSONProvider
@@ -70,7 +70,7 @@ def create_app(
         settings=settings,
         redis=redis_client,
         models=models or ModelHolder.load(settings.model_path),
-        scorer=Batcher(settings.batch_max, settings.batch_wait_ms / 1000.0),
+        scorer=new_batcher(settings.batch_max, settings.batch_wait_ms / 1000.0),
     )
     install_request_logging(app)
     install_metrics(app)

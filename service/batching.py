@@ -165,3 +165,89 @@ class Batcher(Generic[R]):
         if item.error is not None:
             raise item.error
         return item.result  # type: ignore[return-value]
+
+
+class GreenletBatcher(Batcher[R]):
+    """``Batcher`` for gunicorn's gevent worker: a worker's requests are greenlets of one
+    OS thread, which switch only where they wait, so the shared state needs no lock
+    and the waits are gevent events. The thread version's locks and Condition cost
+    about 9 us per item under gevent (a pure-Python RLock and a new waiter lock per
+    wait); these events cost about a third. Only greenlets of one thread may use it
+    (``new_batcher`` picks it when the process is monkey-patched)."""
+
+    def __init__(self, max_batch: int = 32, max_wait_s: float = 0.0) -> None:
+        super().__init__(max_batch, max_wait_s)
+        from gevent.event import Event
+
+        self._event = Event
+        self._batch_done = Event()  # set when the running batch is done, then replaced
+        self._arrival = Event()  # set when an item joins while a leader lingers
+
+    @contextlib.contextmanager
+    def coming(self) -> Iterator[None]:
+        """Announce a request that will (probably) submit an item soon."""
+        if self.max_wait_s <= 0:
+            yield
+            return
+        self._coming += 1
+        self._local.announced = True
+        try:
+            yield
+        finally:
+            if getattr(self._local, "announced", False):
+                self._local.announced = False
+                self._coming -= 1
+                self._arrival.set()  # a lingering leader stops waiting for this one
+
+    def submit(self, item_in: Any, handle_many: Callable[[Sequence[Any]], Sequence[R]]) -> R:
+        """``handle_many([item_in])[0]``, in one call with whatever other greenlets submit now."""
+        if self.max_batch <= 1:
+            return handle_many([item_in])[0]
+        item: _Item[R] = _Item(item_in)
+        if getattr(self._local, "announced", False):
+            self._local.announced = False
+            self._coming -= 1
+        self._waiting.append(item)
+        self._arrival.set()
+        while not item.done:
+            if self._leader:
+                self._batch_done.wait()  # a batch ends: ours was in it, or we may lead
+                continue
+            self._leader = True
+            self._lead_one_batch(handle_many)
+        return self._outcome(item)
+
+    def _lead_one_batch(self, handle_many: Callable[[Sequence[Any]], Sequence[R]]) -> None:
+        batch: list[_Item[R]] = []
+        try:
+            deadline = time.monotonic() + self.max_wait_s
+            if self.max_wait_s > 0:
+                self._let_ready_greenlets_join(deadline)
+                while len(self._waiting) < self.max_batch and self._coming > 0:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._arrival.clear()
+                    self._arrival.wait(remaining)
+            batch = self._waiting[: self.max_batch]
+            del self._waiting[: self.max_batch]
+            try:
+                results = handle_many([i.item for i in batch])
+                for entry, result in zip(batch, results, strict=True):
+                    entry.result = result
+            except Exception as error:  # every request of the batch sees the failure
+                for entry in batch:
+                    entry.error = error
+        finally:
+            for entry in batch:
+                entry.done = True
+            self._leader = False
+            done, self._batch_done = self._batch_done, self._event()
+            done.set()  # wakes every waiter: the done return, one of the rest leads
+
+
+def new_batcher(max_batch: int = 32, max_wait_s: float = 0.0) -> Batcher[Any]:
+    """A ``GreenletBatcher`` in a gevent-patched process, else a ``Batcher``."""
+    if on_gevent():
+        return GreenletBatcher(max_batch, max_wait_s)
+    return Batcher(max_batch, max_wait_s)

@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 
-from service.batching import Batcher
+from service.batching import Batcher, new_batcher
 from service.model_holder import ModelHolder
 from service.settings import Settings
 from service.store import CommentStore
@@ -27,7 +27,7 @@ class Services:
     # Coalesces the scoring of concurrent intake requests (create_app: only if MODQ_BATCH_MAX > 1).
     scorer: Batcher[Any] = field(default_factory=Batcher)
     # Coalesces the comment writes of concurrent intake requests (a group commit).
-    writes: Batcher[Any] = field(default_factory=lambda: Batcher(max_batch=WRITE_BATCH_MAX))
+    writes: Batcher[Any] = field(default_factory=lambda: new_batcher(max_batch=WRITE_BATCH_MAX))
     store: CommentStore = field(init=False)
 
     def __post_init__(self) -> None:

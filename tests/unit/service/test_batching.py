@@ -9,7 +9,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from service.batching import Batcher
+import pytest
+
+from service.batching import Batcher, new_batcher
 
 
 def test_lone_call_is_scored_alone() -> None:
@@ -79,7 +81,8 @@ def test_max_batch_one_calls_straight_through() -> None:
     assert sizes == [1] * 6
 
 
-def test_under_gevent_the_leader_lets_the_ready_requests_join() -> None:
+@pytest.mark.parametrize("kind", ["Batcher", "GreenletBatcher"])
+def test_under_gevent_the_leader_lets_the_ready_requests_join(kind: str) -> None:
     # A process of its own: monkey-patching is for the whole process, for good. Eight
     # greenlets start at once; none yields before it submits (as a request parses and
     # validates without I/O), so only the leader's yielding lets the others join.
@@ -89,8 +92,9 @@ def test_under_gevent_the_leader_lets_the_ready_requests_join() -> None:
         monkey.patch_all()
         import time
         import gevent
-        from service.batching import Batcher
+        from service.batching import Batcher, GreenletBatcher
 
+        Batcher = KIND
         scorer = Batcher(max_batch=16, max_wait_s=0.05)
         sizes = []
 
@@ -114,7 +118,73 @@ def test_under_gevent_the_leader_lets_the_ready_requests_join() -> None:
         """
     )
     done = subprocess.run(
+        [sys.executable, "-c", script.replace("KIND", kind)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_the_greenlet_batcher_under_load() -> None:
+    # gevent's worker gets GreenletBatcher (no locks: greenlets switch only where they
+    # wait). Many greenlets, a handler that waits on I/O as Redis does, one failing
+    # item: every request gets its own answer, batches stay within max_batch, an
+    # announced request that is still parsing is waited for.
+    script = textwrap.dedent(
+        """
+        from gevent import monkey
+        monkey.patch_all()
+        import gevent
+        from service.batching import Batcher, GreenletBatcher, new_batcher
+
+        batcher = new_batcher(max_batch=4, max_wait_s=0.05)
+        assert type(batcher) is GreenletBatcher
+        sizes = []
+
+        def many(batch):
+            gevent.sleep(0.001)  # an I/O wait: other greenlets run and queue up
+            sizes.append(len(batch))
+            if 13 in batch:
+                raise ValueError("boom")
+            return [n * 2 for n in batch]
+
+        def request(n):
+            with batcher.coming():
+                gevent.sleep(0.0001 * (n % 3))  # parsing takes a while
+                try:
+                    return batcher.submit(n, many)
+                except ValueError as error:
+                    return error
+
+        jobs = [gevent.spawn(request, n) for n in range(40)]
+        gevent.joinall(jobs, timeout=20)
+        values = [job.value for job in jobs]
+        failed = [n for n, v in enumerate(values) if isinstance(v, ValueError)]
+        assert 13 in failed and len(failed) <= 4, failed
+        assert all(values[n] == n * 2 for n in range(40) if n not in failed), values
+        assert sum(sizes) == 40 and max(sizes) <= 4 and len(sizes) < 40, sizes
+
+        sizes.clear()
+        def early():
+            return batcher.submit(1, many)
+        def late():
+            with batcher.coming():
+                gevent.sleep(0.01)  # announced, still parsing when the leader starts
+                return batcher.submit(2, many)
+        pair = [gevent.spawn(late), gevent.spawn(early)]
+        gevent.joinall(pair, timeout=10)
+        assert [job.value for job in pair] == [4, 2] and sizes == [2], sizes
+        print("ok")
+        """
+    )
+    done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_without_gevent_new_batcher_is_the_thread_batcher() -> None:
+    assert type(new_batcher(max_batch=4)) is Batcher

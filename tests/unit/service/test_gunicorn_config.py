@@ -20,7 +20,8 @@ _SCRIPT = textwrap.dedent(
     scorer = services(app).scorer
     lock = scorer._finished._lock  # an RLock: Python's over gevent's lock, or _thread's
     made_by = [type(scorer._local).__module__, type(getattr(lock, "_block", lock)).__module__]
-    print(config.worker_class, *("gevent" if m.startswith("gevent") else m for m in made_by))
+    made = ("gevent" if m.startswith("gevent") else m for m in made_by)
+    print(config.worker_class, type(scorer).__name__, *made)
     """
 )
 
@@ -28,8 +29,8 @@ _SCRIPT = textwrap.dedent(
 @pytest.mark.parametrize(
     ("worker_class", "expected"),
     [
-        ("gevent", "service.gunicorn_worker.GeventWorker gevent gevent"),
-        ("gthread", "gthread _thread _thread"),
+        ("gevent", "service.gunicorn_worker.GeventWorker GreenletBatcher gevent gevent"),
+        ("gthread", "gthread Batcher _thread _thread"),
     ],
 )
 def test_the_app_is_built_with_the_locks_of_its_worker_class(
