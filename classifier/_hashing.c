@@ -293,6 +293,109 @@ static Py_ssize_t search_right(const int64_t *sorted, Py_ssize_t n, int64_t valu
     return low;
 }
 
+/* The float64 arrays of a tuple (one per head): *got of them are held on return. */
+static Array *get_arrays_of(PyObject *tuple, Py_ssize_t *got, const char *name) {
+    Py_ssize_t n = PyTuple_GET_SIZE(tuple);
+    Array *arrays = PyMem_Calloc(n > 0 ? n : 1, sizeof(Array));
+    *got = 0;
+    if (arrays == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (; *got < n; (*got)++) {
+        if (get_array(PyTuple_GET_ITEM(tuple, *got), &arrays[*got], name) < 0) {
+            break;
+        }
+    }
+    return arrays;
+}
+
+static void release_arrays(Array *arrays, Py_ssize_t got) {
+    for (Py_ssize_t i = 0; i < got; i++) {
+        PyBuffer_Release(&arrays[i].view);
+    }
+    PyMem_Free(arrays);
+}
+
+/* The kept occurrences: for each, its first and last token, column, value and share.
+ * Each head's weights: numpy's coef[columns] * values * share, then per token
+ * bincount(left) + bincount(right) - bincount(left, where left == right), each sum
+ * element by element from 0.0. A tuple of one bytearray of float64 per head. */
+typedef struct {
+    Py_ssize_t kept;
+    Py_ssize_t *left, *right;
+    int64_t *columns;
+    double *values, *shares;
+} Kept;
+
+static int kept_alloc(Kept *k, Py_ssize_t n) {
+    k->kept = 0;
+    k->left = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    k->right = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
+    k->columns = PyMem_Malloc((n + 1) * sizeof(int64_t));
+    k->values = PyMem_Malloc((n + 1) * sizeof(double));
+    k->shares = PyMem_Malloc((n + 1) * sizeof(double));
+    if (!k->left || !k->right || !k->columns || !k->values || !k->shares) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void kept_free(Kept *k) {
+    PyMem_Free(k->left);
+    PyMem_Free(k->right);
+    PyMem_Free(k->columns);
+    PyMem_Free(k->values);
+    PyMem_Free(k->shares);
+}
+
+/* The occurrence touches a token: its first and last token in *first and *last. */
+static int touches_tokens(const int64_t *token_starts, const int64_t *token_ends,
+                          Py_ssize_t n_tokens, int64_t start, int64_t end, Py_ssize_t *first,
+                          Py_ssize_t *last) {
+    *first = search_right(token_ends, n_tokens, start);
+    *last = search_left(token_starts, n_tokens, end) - 1;
+    return *first <= *last && *first < n_tokens && *last >= 0;
+}
+
+static PyObject *per_token_of_heads(const Kept *k, const Array *coefs, Py_ssize_t n_heads,
+                                    Py_ssize_t n_tokens) {
+    double *sums = PyMem_Malloc((3 * n_tokens + 1) * sizeof(double));
+    PyObject *result = sums == NULL ? PyErr_NoMemory() : PyTuple_New(n_heads);
+    for (Py_ssize_t h = 0; result != NULL && h < n_heads; h++) {
+        const double *coef = coefs[h].view.buf;
+        double *a = sums, *b = sums + n_tokens, *c = sums + 2 * n_tokens;
+        for (Py_ssize_t t = 0; t < 3 * n_tokens; t++) {
+            sums[t] = 0.0;
+        }
+        for (Py_ssize_t i = 0; i < k->kept; i++) {
+            if (k->columns[i] < 0 || k->columns[i] >= coefs[h].n) {
+                PyErr_SetString(PyExc_IndexError, "a column past the coefficients");
+                Py_CLEAR(result);
+                break;
+            }
+            double weight = coef[k->columns[i]] * k->values[i];
+            weight = weight * k->shares[i];
+            a[k->left[i]] += weight;
+            b[k->right[i]] += weight;
+            c[k->left[i]] += k->left[i] == k->right[i] ? weight : 0.0;
+        }
+        double *out;
+        PyObject *buffer = result == NULL ? NULL : new_buffer(n_tokens, (void **)&out);
+        if (buffer == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        for (Py_ssize_t t = 0; t < n_tokens; t++) {
+            out[t] = (a[t] + b[t]) - c[t];
+        }
+        PyTuple_SET_ITEM(result, h, buffer);
+    }
+    PyMem_Free(sums);
+    return result;
+}
+
 PyDoc_STRVAR(token_weights_doc,
 "token_weights(columns, starts, ends, token_starts, token_ends, value_columns,\n"
 "              value_values, coefs)\n"
@@ -315,22 +418,15 @@ static PyObject *token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
     Array arrays[7];
     int got = 0;
     PyObject *result = NULL;
-    Py_ssize_t *left = NULL, *right = NULL, *where = NULL, *counts = NULL, *occurrence = NULL;
-    double *column_values = NULL, *share = NULL, *sums = NULL;
-    Py_ssize_t n_heads = PyTuple_GET_SIZE(coefs);
-    Array *coef_arrays = PyMem_Calloc(n_heads > 0 ? n_heads : 1, sizeof(Array));
-    int coefs_got = 0;
-    if (coef_arrays == NULL) {
-        PyErr_NoMemory();
+    Kept k = {0, NULL, NULL, NULL, NULL, NULL};
+    Py_ssize_t *where = NULL, *counts = NULL;
+    Py_ssize_t n_heads = PyTuple_GET_SIZE(coefs), coefs_got = 0;
+    Array *coef_arrays = get_arrays_of(coefs, &coefs_got, "coefs");
+    if (coef_arrays == NULL || coefs_got < n_heads) {
         goto done;
     }
     for (; got < 7; got++) {
         if (get_array(objects[got], &arrays[got], names[got]) < 0) {
-            goto done;
-        }
-    }
-    for (; coefs_got < n_heads; coefs_got++) {
-        if (get_array(PyTuple_GET_ITEM(coefs, coefs_got), &coef_arrays[coefs_got], "coefs") < 0) {
             goto done;
         }
     }
@@ -344,111 +440,60 @@ static PyObject *token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "token_weights: arrays of different lengths");
         goto done;
     }
-    left = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
-    right = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
     where = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
-    occurrence = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
-    column_values = PyMem_Malloc((n + 1) * sizeof(double));
-    share = PyMem_Malloc((n + 1) * sizeof(double));
     counts = PyMem_Calloc(n_values + 1, sizeof(Py_ssize_t));
-    sums = PyMem_Malloc((3 * n_tokens + 1) * sizeof(double));
-    if (!left || !right || !where || !occurrence || !column_values || !share || !counts || !sums) {
+    if (kept_alloc(&k, n) < 0 || !where || !counts) {
         PyErr_NoMemory();
         goto done;
     }
-    /* The occurrences that touch a token: the first and the last token each touches. */
-    Py_ssize_t kept = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t first = search_right(token_ends, n_tokens, starts[i]);
-        Py_ssize_t last = search_left(token_starts, n_tokens, ends[i]) - 1;
-        if (first <= last && first < n_tokens && last >= 0) {
-            left[kept] = first;
-            right[kept] = last;
-            occurrence[kept] = i;
-            kept++;
+        Py_ssize_t first, last;
+        if (touches_tokens(token_starts, token_ends, n_tokens, starts[i], ends[i], &first,
+                           &last)) {
+            k.left[k.kept] = first;
+            k.right[k.kept] = last;
+            k.columns[k.kept] = columns[i];
+            k.kept++;
         }
     }
     /* A column's value is shared by its kept occurrences (counted as numpy's
        bincount of where[present], looked up at where even when not present). */
-    for (Py_ssize_t k = 0; k < kept; k++) {
-        int64_t column = columns[occurrence[k]];
+    for (Py_ssize_t i = 0; i < k.kept; i++) {
+        where[i] = -1;
+        k.values[i] = 0.0;
         if (n_values == 0) {
-            where[k] = -1;
-            column_values[k] = 0.0;
             continue;
         }
-        Py_ssize_t at = search_left(value_columns, n_values, column);
+        Py_ssize_t at = search_left(value_columns, n_values, k.columns[i]);
         if (at > n_values - 1) {
             at = n_values - 1;
         }
-        if (value_columns[at] == column) {
-            column_values[k] = value_values[at];
+        if (value_columns[at] == k.columns[i]) {
+            k.values[i] = value_values[at];
             counts[at]++;
+        }
+        where[i] = at;
+    }
+    for (Py_ssize_t i = 0; i < k.kept; i++) {
+        if (where[i] < 0) {
+            k.shares[i] = 0.0;
         } else {
-            column_values[k] = 0.0;
-        }
-        where[k] = at;
-    }
-    for (Py_ssize_t k = 0; k < kept; k++) {
-        if (where[k] < 0) {
-            share[k] = 0.0;
-        } else {
-            Py_ssize_t count = counts[where[k]] > 1 ? counts[where[k]] : 1;
-            share[k] = (left[k] == right[k] ? 1.0 : 0.5) / (double)count;
+            Py_ssize_t count = counts[where[i]] > 1 ? counts[where[i]] : 1;
+            k.shares[i] = (k.left[i] == k.right[i] ? 1.0 : 0.5) / (double)count;
         }
     }
-    result = PyTuple_New(n_heads);
-    if (result == NULL) {
-        goto done;
-    }
-    for (Py_ssize_t h = 0; h < n_heads; h++) {
-        const double *coef = coef_arrays[h].view.buf;
-        Py_ssize_t n_coef = coef_arrays[h].n;
-        double *a = sums, *b = sums + n_tokens, *c = sums + 2 * n_tokens;
-        for (Py_ssize_t t = 0; t < 3 * n_tokens; t++) {
-            sums[t] = 0.0;
-        }
-        for (Py_ssize_t k = 0; k < kept; k++) {
-            int64_t column = columns[occurrence[k]];
-            if (column < 0 || column >= n_coef) {
-                PyErr_SetString(PyExc_IndexError, "token_weights: a column past the coefficients");
-                Py_CLEAR(result);
-                goto done;
-            }
-            double weight = coef[column] * column_values[k]; /* numpy: coef * values * share */
-            weight = weight * share[k];
-            a[left[k]] += weight;
-            b[right[k]] += weight;
-            c[left[k]] += left[k] == right[k] ? weight : 0.0;
-        }
-        double *out;
-        PyObject *buffer = new_buffer(n_tokens, (void **)&out);
-        if (buffer == NULL) {
-            Py_CLEAR(result);
-            goto done;
-        }
-        for (Py_ssize_t t = 0; t < n_tokens; t++) {
-            out[t] = (a[t] + b[t]) - c[t];
-        }
-        PyTuple_SET_ITEM(result, h, buffer);
-    }
+    result = per_token_of_heads(&k, coef_arrays, n_heads, n_tokens);
 
 done:
     for (int i = 0; i < got; i++) {
         PyBuffer_Release(&arrays[i].view);
     }
-    for (int i = 0; i < coefs_got; i++) {
-        PyBuffer_Release(&coef_arrays[i].view);
+    if (coef_arrays != NULL) {
+        release_arrays(coef_arrays, coefs_got);
     }
-    PyMem_Free(coef_arrays);
-    PyMem_Free(left);
-    PyMem_Free(right);
+    kept_free(&k);
     PyMem_Free(where);
-    PyMem_Free(occurrence);
     PyMem_Free(counts);
-    PyMem_Free(column_values);
-    PyMem_Free(share);
-    PyMem_Free(sums);
     return result;
 }
 
@@ -497,22 +542,15 @@ static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
     int got = 0;
     PyObject *result = NULL;
     Counts table = {NULL, NULL, NULL, 0};
-    Py_ssize_t *left = NULL, *right = NULL, *slots = NULL;
-    double *sums = NULL;
-    Py_ssize_t n_heads = PyTuple_GET_SIZE(coefs);
-    Array *coef_arrays = PyMem_Calloc(n_heads > 0 ? n_heads : 1, sizeof(Array));
-    int coefs_got = 0;
-    if (coef_arrays == NULL) {
-        PyErr_NoMemory();
+    Kept k = {0, NULL, NULL, NULL, NULL, NULL};
+    Py_ssize_t *slots = NULL;
+    Py_ssize_t n_heads = PyTuple_GET_SIZE(coefs), coefs_got = 0;
+    Array *coef_arrays = get_arrays_of(coefs, &coefs_got, "coefs");
+    if (coef_arrays == NULL || coefs_got < n_heads) {
         goto done;
     }
     for (; got < 6; got++) {
         if (get_array(objects[got], &arrays[got], names[got]) < 0) {
-            goto done;
-        }
-    }
-    for (; coefs_got < n_heads; coefs_got++) {
-        if (get_array(PyTuple_GET_ITEM(coefs, coefs_got), &coef_arrays[coefs_got], "coefs") < 0) {
             goto done;
         }
     }
@@ -532,11 +570,8 @@ static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
     table.keys = PyMem_Malloc(capacity * sizeof(int64_t));
     table.all = PyMem_Calloc(capacity, sizeof(Py_ssize_t));
     table.kept = PyMem_Calloc(capacity, sizeof(Py_ssize_t));
-    left = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
-    right = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
     slots = PyMem_Malloc((n + 1) * sizeof(Py_ssize_t));
-    sums = PyMem_Malloc((3 * n_tokens + 1) * sizeof(double));
-    if (!table.keys || !table.all || !table.kept || !left || !right || !slots || !sums) {
+    if (kept_alloc(&k, n) < 0 || !table.keys || !table.all || !table.kept || !slots) {
         PyErr_NoMemory();
         goto done;
     }
@@ -550,12 +585,10 @@ static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
         table.keys[slot] = row_columns[i];
         table.all[slot]++;
     }
-    /* The occurrences that touch a token, as token_weights keeps them. */
-    Py_ssize_t kept = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t first = search_right(token_ends, n_tokens, starts[i]);
-        Py_ssize_t last = search_left(token_starts, n_tokens, ends[i]) - 1;
-        if (first <= last && first < n_tokens && last >= 0) {
+        Py_ssize_t first, last;
+        if (touches_tokens(token_starts, token_ends, n_tokens, starts[i], ends[i], &first,
+                           &last)) {
             Py_ssize_t slot = columns[i] < 0 ? -1 : counts_slot(&table, columns[i]);
             if (slot < 0 || table.keys[slot] != columns[i]) {
                 PyErr_SetString(PyExc_ValueError,
@@ -563,68 +596,33 @@ static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
                 goto done;
             }
             table.kept[slot]++;
-            left[kept] = first;
-            right[kept] = last;
-            slots[kept] = slot;
-            kept++;
+            k.left[k.kept] = first;
+            k.right[k.kept] = last;
+            k.columns[k.kept] = columns[i];
+            slots[k.kept] = slot;
+            k.kept++;
         }
     }
-    result = PyTuple_New(n_heads);
-    if (result == NULL) {
-        goto done;
+    for (Py_ssize_t i = 0; i < k.kept; i++) {
+        Py_ssize_t slot = slots[i];
+        Py_ssize_t count = table.kept[slot] > 1 ? table.kept[slot] : 1;
+        k.values[i] = (double)table.all[slot] * scale; /* numpy: counts * scale */
+        k.shares[i] = (k.left[i] == k.right[i] ? 1.0 : 0.5) / (double)count;
     }
-    for (Py_ssize_t h = 0; h < n_heads; h++) {
-        const double *coef = coef_arrays[h].view.buf;
-        Py_ssize_t n_coef = coef_arrays[h].n;
-        double *a = sums, *b = sums + n_tokens, *c = sums + 2 * n_tokens;
-        for (Py_ssize_t t = 0; t < 3 * n_tokens; t++) {
-            sums[t] = 0.0;
-        }
-        for (Py_ssize_t k = 0; k < kept; k++) {
-            Py_ssize_t slot = slots[k];
-            int64_t column = table.keys[slot];
-            if (column >= n_coef) {
-                PyErr_SetString(PyExc_IndexError,
-                                "row_token_weights: a column past the coefficients");
-                Py_CLEAR(result);
-                goto done;
-            }
-            double value = (double)table.all[slot] * scale; /* numpy: counts * scale */
-            Py_ssize_t count = table.kept[slot] > 1 ? table.kept[slot] : 1;
-            double share = (left[k] == right[k] ? 1.0 : 0.5) / (double)count;
-            double weight = coef[column] * value; /* numpy: coef * values * share */
-            weight = weight * share;
-            a[left[k]] += weight;
-            b[right[k]] += weight;
-            c[left[k]] += left[k] == right[k] ? weight : 0.0;
-        }
-        double *out;
-        PyObject *buffer = new_buffer(n_tokens, (void **)&out);
-        if (buffer == NULL) {
-            Py_CLEAR(result);
-            goto done;
-        }
-        for (Py_ssize_t t = 0; t < n_tokens; t++) {
-            out[t] = (a[t] + b[t]) - c[t];
-        }
-        PyTuple_SET_ITEM(result, h, buffer);
-    }
+    result = per_token_of_heads(&k, coef_arrays, n_heads, n_tokens);
 
 done:
     for (int i = 0; i < got; i++) {
         PyBuffer_Release(&arrays[i].view);
     }
-    for (int i = 0; i < coefs_got; i++) {
-        PyBuffer_Release(&coef_arrays[i].view);
+    if (coef_arrays != NULL) {
+        release_arrays(coef_arrays, coefs_got);
     }
-    PyMem_Free(coef_arrays);
+    kept_free(&k);
     PyMem_Free(table.keys);
     PyMem_Free(table.all);
     PyMem_Free(table.kept);
-    PyMem_Free(left);
-    PyMem_Free(right);
     PyMem_Free(slots);
-    PyMem_Free(sums);
     return result;
 }
 
@@ -655,22 +653,14 @@ static PyObject *decisions(PyObject *Py_UNUSED(self), PyObject *args) {
     Array arrays[4];
     int got = 0;
     PyObject *result = NULL;
-    Py_ssize_t n_heads = PyTuple_GET_SIZE(weights);
-    Array *weight_arrays = PyMem_Calloc(n_heads > 0 ? n_heads : 1, sizeof(Array));
-    int weights_got = 0;
+    Py_ssize_t n_heads = PyTuple_GET_SIZE(weights), weights_got = 0;
+    Array *weight_arrays = get_arrays_of(weights, &weights_got, "weights");
     double *text = NULL;
-    if (weight_arrays == NULL) {
-        PyErr_NoMemory();
+    if (weight_arrays == NULL || weights_got < n_heads) {
         goto done;
     }
     for (; got < 4; got++) {
         if (get_array(objects[got], &arrays[got], names[got]) < 0) {
-            goto done;
-        }
-    }
-    for (; weights_got < n_heads; weights_got++) {
-        if (get_array(PyTuple_GET_ITEM(weights, weights_got), &weight_arrays[weights_got],
-                      "weights") < 0) {
             goto done;
         }
     }
@@ -732,10 +722,9 @@ done:
     for (int i = 0; i < got; i++) {
         PyBuffer_Release(&arrays[i].view);
     }
-    for (int i = 0; i < weights_got; i++) {
-        PyBuffer_Release(&weight_arrays[i].view);
+    if (weight_arrays != NULL) {
+        release_arrays(weight_arrays, weights_got);
     }
-    PyMem_Free(weight_arrays);
     PyMem_Free(text);
     return result;
 }
