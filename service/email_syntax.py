@@ -34,7 +34,8 @@ _PLAIN = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"  # host labels
     r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z])?"  # top-level label, ending in a letter
 )
-_SPECIAL_USE = tuple(SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_USE_SUFFIXES = tuple("." + name for name in SPECIAL_USE_DOMAIN_NAMES)
 _MAX_LOCAL, _MAX_DOMAIN, _MAX_ADDRESS = 64, 253, 254
 
 
@@ -49,7 +50,7 @@ def is_plain_valid(address: str) -> bool:
     if len(local) > _MAX_LOCAL or len(domain) > _MAX_DOMAIN or "--" in domain:
         return False
     domain = domain.lower()
-    return not any(domain == name or domain.endswith("." + name) for name in _SPECIAL_USE)
+    return domain not in _SPECIAL_USE and not domain.endswith(_SPECIAL_USE_SUFFIXES)
 
 
 def is_valid_email(address: str) -> bool:
