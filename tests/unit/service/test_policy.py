@@ -122,6 +122,8 @@ def test_honeypot_rejects_whatever_the_scores() -> None:
         ("two http://a.example https://b.example", 2, CommentStatus.PENDING),
         ("www.a.example and HTTP://B.EXAMPLE/x", 2, CommentStatus.PENDING),
         ("http://www.a.example counted once", 1, CommentStatus.APPROVED),
+        ("WWW.A.EXAMPLE and Www.b.example", 2, CommentStatus.PENDING),
+        ("no address: a.example, ftp:/x, www without a dot", 0, CommentStatus.APPROVED),
     ],
 )
 def test_links_hold_at_the_limit(text: str, links: int, status: CommentStatus) -> None:
