@@ -702,8 +702,9 @@ class CommentFeaturizer(TransformerMixin, BaseEstimator):
     def _lexicon_rows(self, found: HashedText, n_rows: int) -> list[list[float]]:
         """``_lexicon_columns`` of a few texts, as Python floats, row by row."""
         profane, insulting = [0] * n_rows, [0] * n_rows
-        kinds = self._word_kinds(found).tolist()
-        for row, kind in zip(found.word_rows.tolist(), kinds, strict=True):
+        kinds = self._word_kinds(found)
+        hits = np.flatnonzero(kinds)  # usually none: no per-word loop then
+        for row, kind in zip(found.word_rows[hits].tolist(), kinds[hits].tolist(), strict=True):
             profane[row] += kind & 1
             insulting[row] += (kind & 2) >> 1
         return [self._lexicon_values(p, i) for p, i in zip(profane, insulting, strict=True)]
