@@ -463,16 +463,10 @@ class ScoredBatch:
 class _RowValues:
     """One feature row as sorted (column, value) pairs; absent columns are 0."""
 
-    def __init__(self, columns: np.ndarray, values: np.ndarray, is_sorted: bool = False) -> None:
-        self.columns = np.asarray(columns, dtype=np.int64)
-        self.values = np.asarray(values, dtype=np.float64)
-        if not is_sorted:
-            order = np.argsort(self.columns, kind="stable")
-            self.columns, self.values = self.columns[order], self.values[order]
-
-    def locate(self, columns: np.ndarray) -> np.ndarray:
-        """Where each column is, or would be, in ``self.columns`` (clipped to a valid index)."""
-        return np.minimum(np.searchsorted(self.columns, columns), max(len(self.columns) - 1, 0))
+    def __init__(self, columns: np.ndarray, values: np.ndarray) -> None:
+        order = np.argsort(np.asarray(columns, dtype=np.int64), kind="stable")
+        self.columns = np.asarray(columns, dtype=np.int64)[order]
+        self.values = np.asarray(values, dtype=np.float64)[order]
 
     def at(self, columns: np.ndarray) -> np.ndarray:
         """The values of these columns."""
