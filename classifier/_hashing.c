@@ -525,7 +525,7 @@ PyDoc_STRVAR(row_token_weights_doc,
 "--\n\n"
 "token_weights of one scored row, its values being each column's count in\n"
 "row_columns (int64, every column of the row, occurrences and fields) times\n"
-"scale (a float). Every occurrence's column must be among row_columns.");
+"scale (a float); a column not in row_columns has the value 0.");
 
 static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *objects[6];
@@ -563,7 +563,7 @@ static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
         goto done;
     }
     Py_ssize_t capacity = 16;
-    while (capacity < 2 * (n_row + 1)) {
+    while (capacity < 2 * (n_row + n + 1)) { /* row columns and occurrences alike */
         capacity *= 2;
     }
     table.mask = capacity - 1;
@@ -589,12 +589,14 @@ static PyObject *row_token_weights(PyObject *Py_UNUSED(self), PyObject *args) {
         Py_ssize_t first, last;
         if (touches_tokens(token_starts, token_ends, n_tokens, starts[i], ends[i], &first,
                            &last)) {
-            Py_ssize_t slot = columns[i] < 0 ? -1 : counts_slot(&table, columns[i]);
-            if (slot < 0 || table.keys[slot] != columns[i]) {
-                PyErr_SetString(PyExc_ValueError,
-                                "row_token_weights: an occurrence's column is not in the row");
+            if (columns[i] < 0) {
+                PyErr_SetString(PyExc_ValueError, "row_token_weights: a negative column");
                 goto done;
             }
+            /* A column not in the row (never, for a scored row) has the value 0: it
+               adds nothing, as in token_weights_numpy. The table has room for it. */
+            Py_ssize_t slot = counts_slot(&table, columns[i]);
+            table.keys[slot] = columns[i];
             table.kept[slot]++;
             k.left[k.kept] = first;
             k.right[k.kept] = last;

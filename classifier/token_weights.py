@@ -69,9 +69,9 @@ def row_token_weights(
     coefs: Sequence[np.ndarray],
 ) -> list[np.ndarray]:
     """``token_weights`` of a scored row (``FeatureBatch``): a column's value is its count
-    in ``row_columns`` (all the row's columns, field columns included) times ``scale``.
-    Every occurrence's column must be among ``row_columns``. Compiled, the counting
-    takes a hash table, not numpy's sort."""
+    in ``row_columns`` (all the row's columns, field columns included) times ``scale``;
+    a column not among them (never, for a scored row) has the value 0. Compiled, the
+    counting takes a hash table, not numpy's sort."""
     if _compiled is None:
         value_columns, counts = np.unique(row_columns, return_counts=True)
         return token_weights_numpy(
