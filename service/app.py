@@ -11,7 +11,7 @@ from redis.retry import Retry
 
 from classifier import hashing_is_compiled
 from service.batching import new_batcher
-from service.context import EXTENSION_KEY, Services
+from service.context import EXTENSION_KEY, WRITE_BATCH_MAX, Services
 from service.errors import register_error_handlers
 from service.json_codec import FastJSONProvider
 from service.logging import configure_logging, install_request_logging
@@ -71,6 +71,9 @@ def create_app(
         redis=redis_client,
         models=models or ModelHolder.load(settings.model_path),
         scorer=new_batcher(settings.batch_max, settings.batch_wait_ms / 1000.0),
+        # A write also waits (as long) for the requests of this worker still on their way
+        # to it: fewer, fuller round trips and fsyncs (service/batching.py).
+        writes=new_batcher(WRITE_BATCH_MAX, settings.batch_wait_ms / 1000.0),
     )
     install_request_logging(app)
     install_metrics(app)

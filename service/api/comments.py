@@ -39,7 +39,9 @@ def create_comment() -> Response:
     """Validate a comment, score it, decide, store it, and answer the decision."""
     ctx = services()
     settings = ctx.settings
-    with ctx.scorer.coming():  # lets the scorer wait for this request to batch with others
+    # Announced to both batchers until this request submits to each: the model call and
+    # the Redis write it would join wait (briefly) for it, and for the others on their way.
+    with ctx.scorer.coming(), ctx.writes.coming():
         comment, fields, honeypot_filled = _read_comment(settings)
         outcome = moderate(
             ctx.models,
@@ -53,21 +55,21 @@ def create_comment() -> Response:
             },
             honeypot_filled=honeypot_filled,
         )
-    created_at = time.time()
-    new = NewComment(
-        id=new_comment_id(int(created_at * 1000)),
-        created_at=created_at,
-        status=outcome.decision.status,
-        verdict=outcome.decision.verdict,
-        mode=settings.mode.value,
-        fields=fields,
-        spam=outcome.spam,
-        toxicity=outcome.toxicity,
-        reasons=outcome.decision.reasons,
-        model_version=outcome.model_version,
-    )
-    store = ctx.store
-    saved = store.save(new)
+        created_at = time.time()
+        new = NewComment(
+            id=new_comment_id(int(created_at * 1000)),
+            created_at=created_at,
+            status=outcome.decision.status,
+            verdict=outcome.decision.verdict,
+            mode=settings.mode.value,
+            fields=fields,
+            spam=outcome.spam,
+            toxicity=outcome.toxicity,
+            reasons=outcome.decision.reasons,
+            model_version=outcome.model_version,
+        )
+        store = ctx.store
+        saved = store.save(new)
     g.comment_id = saved.id
     # url_for("comments.get_comment", ...) builds the same path at several times the cost.
     location = f"{request.script_root}/v1/comments/{saved.id}"
