@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -136,6 +138,7 @@ def test_the_greenlet_batcher_under_load() -> None:
         """
         from gevent import monkey
         monkey.patch_all()
+        import time
         import gevent
         from service.batching import Batcher, GreenletBatcher, new_batcher
 
@@ -176,6 +179,21 @@ def test_the_greenlet_batcher_under_load() -> None:
         pair = [gevent.spawn(late), gevent.spawn(early)]
         gevent.joinall(pair, timeout=10)
         assert [job.value for job in pair] == [4, 2] and sizes == [2], sizes
+
+        # A request that announced itself and then fails (a 422 before it reaches the
+        # batcher) withdraws: the leader does not wait out its linger for it.
+        patient = new_batcher(max_batch=4, max_wait_s=5.0)
+        def failing():
+            with patient.coming():
+                gevent.sleep(0.005)
+                raise LookupError("invalid comment")
+        def waiting():
+            with patient.coming():
+                return patient.submit(3, many)
+        started = time.monotonic()
+        pair = [gevent.spawn(failing), gevent.spawn(waiting)]
+        gevent.joinall(pair, timeout=10)
+        assert pair[1].value == 6 and time.monotonic() - started < 1.0
         print("ok")
         """
     )
@@ -188,3 +206,25 @@ def test_the_greenlet_batcher_under_load() -> None:
 
 def test_without_gevent_new_batcher_is_the_thread_batcher() -> None:
     assert type(new_batcher(max_batch=4)) is Batcher
+
+
+def test_an_announced_request_that_never_submits_does_not_hold_the_leader() -> None:
+    # A request announces itself, then fails validation (422) and never submits: the
+    # leader waiting for company must stop waiting when it withdraws, not at max_wait_s.
+    batcher: Batcher[int] = Batcher(max_batch=4, max_wait_s=5.0)
+    announced, withdraw = threading.Event(), threading.Event()
+
+    def failing() -> None:
+        with contextlib.suppress(LookupError), batcher.coming():
+            announced.set()
+            withdraw.wait(5)
+            raise LookupError("invalid comment")
+
+    other = threading.Thread(target=failing)
+    other.start()
+    announced.wait(5)
+    threading.Timer(0.05, withdraw.set).start()
+    started = time.monotonic()
+    assert batcher.submit(3, lambda batch: [n * 2 for n in batch]) == 6
+    other.join(5)
+    assert time.monotonic() - started < 1.0

@@ -21,20 +21,26 @@ _SCRIPT = textwrap.dedent(
     lock = scorer._finished._lock  # an RLock: Python's over gevent's lock, or _thread's
     made_by = [type(scorer._local).__module__, type(getattr(lock, "_block", lock)).__module__]
     made = ("gevent" if m.startswith("gevent") else m for m in made_by)
+    writes = services(app).writes  # the store's group commit: same class, same linger
     print(config.worker_class, type(scorer).__name__, *made)
+    print(type(writes).__name__, writes.max_batch, writes.max_wait_s, scorer.max_wait_s)
     """
 )
 
 
 @pytest.mark.parametrize(
-    ("worker_class", "expected"),
+    ("worker_class", "expected", "writes"),
     [
-        ("gevent", "service.gunicorn_worker.GeventWorker GreenletBatcher gevent gevent"),
-        ("gthread", "gthread Batcher _thread _thread"),
+        (
+            "gevent",
+            "service.gunicorn_worker.GeventWorker GreenletBatcher gevent gevent",
+            "GreenletBatcher 32 0.002 0.002",
+        ),
+        ("gthread", "gthread Batcher _thread _thread", "Batcher 32 0.0 0.0"),
     ],
 )
 def test_the_app_is_built_with_the_locks_of_its_worker_class(
-    tmp_path: Path, worker_class: str, expected: str
+    tmp_path: Path, worker_class: str, expected: str, writes: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
     env.update(
@@ -49,4 +55,4 @@ def test_the_app_is_built_with_the_locks_of_its_worker_class(
         [sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == expected
+    assert done.stdout.strip().splitlines()[-2:] == [expected, writes]
