@@ -26,7 +26,8 @@ class Services:
     models: ModelHolder
     # Coalesces the scoring of concurrent intake requests (create_app: only if MODQ_BATCH_MAX > 1).
     scorer: Batcher[Any] = field(default_factory=Batcher)
-    # Coalesces the comment writes of concurrent intake requests (a group commit).
+    # Coalesces the comment writes of concurrent intake requests (a group commit;
+    # create_app gives it MODQ_BATCH_WAIT_MS to wait for requests on their way).
     writes: Batcher[Any] = field(default_factory=lambda: new_batcher(max_batch=WRITE_BATCH_MAX))
     store: CommentStore = field(init=False)
 

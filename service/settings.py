@@ -102,8 +102,9 @@ class Settings:
     metrics_dir: Path | None = None
     # With batch_max > 1, concurrent intake requests of one worker are scored in one model
     # call: at most batch_max comments, waiting up to batch_wait_ms for requests already
-    # being parsed. from_env's defaults follow the worker class (BATCHING_DEFAULTS);
-    # these are gthread's: each request scores its own comment.
+    # being parsed. The comment writes wait as long for requests on their way to them.
+    # from_env's defaults follow the worker class (BATCHING_DEFAULTS); these are
+    # gthread's: each request scores its own comment, and a write waits for nobody.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
 
