@@ -13,7 +13,7 @@ Two uses:
   fsync for the comments that arrived while the previous write was on its way
   (2.1-2.4 comments per write under the HTTP bench with gthread). Under gevent a write
   also waits, as a model call does (``MODQ_BATCH_WAIT_MS``), for the requests that
-  announced themselves and have not submitted yet: 6.1-6.4 comments per write under
+  announced themselves and have not submitted yet: 4.5-7.2 comments per write under
   the bench instead of 3.3-3.7, and ~7 % less CPU per request (workers plus Redis);
 - the scoring of intake comments (``MODQ_BATCH_MAX``, ``MODQ_BATCH_WAIT_MS``): on by
   default under the gevent worker, off under gthread. What follows is about that use.
