@@ -56,3 +56,29 @@ def test_the_app_is_built_with_the_locks_of_its_worker_class(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-2:] == [expected, writes]
+
+
+_FREEZE_SCRIPT = textwrap.dedent(
+    """
+    import gc
+    import service.gunicorn_config as config
+    from service.app import create_app
+
+    app = create_app()  # as preload_app builds it in the master
+    loaded = len(gc.get_objects())
+    config.pre_fork(None, None)  # gunicorn calls it before each fork
+    # What the master loaded is frozen: a worker's full collections no longer walk it.
+    print(gc.get_freeze_count() >= loaded * 0.9, len(gc.get_objects()) < loaded * 0.05)
+    """
+)
+
+
+def test_the_master_freezes_what_it_loaded_before_forking(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    env.update({"MODQ_DATA_DIR": str(tmp_path), "MODQ_REDIS_URL": "redis://127.0.0.1:1/0"})
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _FREEZE_SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "True True"
