@@ -23,10 +23,11 @@ whose cost does not grow with the batch): with the default model one comment cos
 about 0.09 ms of CPU alone and about 0.04 ms inside a batch of 16 (b751da5; before
 the hashing was compiled, 0.25-0.3 ms and 0.06 ms).
 
-A request announces itself when it starts (``coming()``), before parsing and
-validating. The leader waits, at most ``max_wait_s``, only for requests that
-have announced themselves and not reached the scorer yet: a lone request
-never waits, and under load the batches fill up.
+A request announces itself (``coming()``) once its body is read, before
+validating (a client sending its body slowly is not waited for). The leader
+waits, at most ``max_wait_s``, only for requests that have announced themselves
+and not reached the batcher yet: a lone request never waits, and under load the
+batches fill up.
 
 With OS threads (gthread) the GIL runs one request's CPU work, from parsing to the
 Redis call, without a break, so when a leader arrives the others are mostly waiting

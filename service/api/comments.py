@@ -39,10 +39,13 @@ def create_comment() -> Response:
     """Validate a comment, score it, decide, store it, and answer the decision."""
     ctx = services()
     settings = ctx.settings
+    # Read before announcing: a client that sends its body slowly must not keep the
+    # other requests' model call and write waiting for it.
+    body = read_payload(request, settings.max_body_bytes)
     # Announced to both batchers until this request submits to each: the model call and
     # the Redis write it would join wait (briefly) for it, and for the others on their way.
     with ctx.scorer.coming(), ctx.writes.coming():
-        comment, fields, honeypot_filled = _read_comment(settings)
+        comment, fields, honeypot_filled = _read_comment(settings, body)
         outcome = moderate(
             ctx.models,
             ctx.scorer,
@@ -99,9 +102,10 @@ def create_comment() -> Response:
     return response
 
 
-def _read_comment(settings: Settings) -> tuple[CommentIn, dict[str, Any], bool]:
+def _read_comment(
+    settings: Settings, body: dict[str, Any]
+) -> tuple[CommentIn, dict[str, Any], bool]:
     """The validated comment, its fields to store, and whether the honeypot was filled."""
-    body = read_payload(request, settings.max_body_bytes)
     try:
         comment = CommentIn.model_validate(
             body, context={"max_text_chars": settings.max_text_chars}

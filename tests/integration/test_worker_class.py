@@ -104,10 +104,12 @@ def test_a_killed_worker_is_replaced(tmp_path: Path, redis_server: RedisServer) 
 
 def test_slow_clients_do_not_hold_up_the_others(tmp_path: Path, redis_server: RedisServer) -> None:
     # Clients that send half a body and stall (a slow network, or slowloris) each hold a
-    # greenlet, not one of a few threads: a normal post is still answered at once.
+    # greenlet, not one of a few threads: a normal post is still answered at once. And
+    # they are not counted as on their way to the model call or the write: with a long
+    # MODQ_BATCH_WAIT_MS, waiting for them would hold the post for a second.
     if redis_server.process is None:  # a test stopped the session's server
         redis_server.start()
-    server = GunicornServer(tmp_path, redis_server.url)
+    server = GunicornServer(tmp_path, redis_server.url, {"MODQ_BATCH_WAIT_MS": "500"})
     server.start()
     stalled: list[socket.socket] = []
     try:
@@ -123,7 +125,7 @@ def test_slow_clients_do_not_hold_up_the_others(tmp_path: Path, redis_server: Re
         started = time.monotonic()
         answer = server.post_comment()
         assert answer.status_code == 201
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 0.4
     finally:
         for client in stalled:
             client.close()
