@@ -48,7 +48,12 @@ def new_comment_id(now_ms: int | None = None) -> str:
     Ids sort by creation time as strings, and the random part makes them unguessable.
     """
     millis = int(time.time() * 1000) if now_ms is None else now_ms
-    value = (millis & ((1 << 48) - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    return comment_id(millis, int.from_bytes(os.urandom(10), "big"))
+
+
+def comment_id(millis: int, random_bits: int) -> str:
+    """The id of ``new_comment_id`` for a given time and 80-bit random part."""
+    value = (millis & ((1 << 48) - 1)) << 80 | (random_bits & ((1 << 80) - 1))
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

@@ -9,10 +9,14 @@ labels can teach them.
 from __future__ import annotations
 
 import csv
+import itertools
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from flask.testing import FlaskClient
+
+from service.domain import comment_id
 
 SPAM = [
     "Buy cheap {product} now at http://{domain}.example/shop",
@@ -127,3 +131,17 @@ def decide_through_api(
         assert answer.status_code == 200, answer.get_json()
         decided += 1
     return decided
+
+
+def seeded_comment_ids(seed: int) -> Callable[..., str]:
+    """Ids in place of ``new_comment_id``'s, the same on every run: a fixed clock that
+    ticks a millisecond per id, and a seeded random part. A moderator label's id
+    decides which side of the retrain's split it lands on, so a test that retrains
+    from labels posted through the API must not depend on the time or the entropy."""
+    rng = random.Random(seed)
+    ticks = itertools.count(1_764_288_000_000)  # 2025-11-28, any fixed instant
+
+    def make(_now_ms: int | None = None) -> str:
+        return comment_id(next(ticks), rng.getrandbits(80))
+
+    return make
