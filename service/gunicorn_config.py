@@ -107,6 +107,13 @@ def child_exit(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """A worker stops: what its requests counted goes to the metrics files first."""
+    from service import metrics
+
+    metrics.flush()
+
+
 def post_worker_init(worker: Any) -> None:
     """Each worker watches for a newly promoted model (threads do not survive the fork)."""
     from service.context import EXTENSION_KEY

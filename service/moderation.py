@@ -81,7 +81,7 @@ def moderate(
         # One model for the whole batch, reported with each result (a swap may happen).
         model: Model = models.get()
         if scorer.max_batch > 1:  # coalescing on: how full the model calls are
-            metrics.BATCH_SIZE.observe(len(batch))
+            metrics.observe(metrics.BATCH_SIZE, len(batch))
         try:
             scored = model.score_batch([_model_input(c) for c in batch])
         except Exception:

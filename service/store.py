@@ -116,7 +116,7 @@ class CommentStore:
     def _save_many(self, comments: Sequence[NewComment]) -> list[SaveResult | Exception]:
         """Run the script for each comment, in one round trip when there are several."""
         calls = [self._script_call(comment) for comment in comments]
-        metrics.WRITE_BATCH_SIZE.observe(len(calls))
+        metrics.observe(metrics.WRITE_BATCH_SIZE, len(calls))
         if len(calls) == 1 and self._writes is None:
             # the Script object loads the script itself if Redis lost it
             script_keys, args = calls[0]

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,16 @@ class GunicornServer:
             time.sleep(0.1)
         tail = self.log_text()[-3000:]
         raise RuntimeError(f"{count} workers did not boot in {timeout}s:\n{tail}")
+
+    def metrics_when(self, ready: Callable[[str], bool], timeout: float = 10.0) -> str:
+        """The /metrics text once ``ready`` holds for it: each worker applies its requests'
+        metrics every ``service.metrics.FLUSH_INTERVAL_S``, the scraped one at once."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = requests.get(self.url("/metrics"), timeout=10).text
+            if ready(text) or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
 
     def post_comment(self, body: dict[str, Any] | None = None, **kwargs: Any) -> requests.Response:
         """POST /v1/comments with a valid JSON comment, updated by ``body``."""

@@ -82,3 +82,33 @@ def test_the_master_freezes_what_it_loaded_before_forking(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True True"
+
+
+_EXIT_SCRIPT = textwrap.dedent(
+    """
+    import os
+    import service.gunicorn_config as config  # sets the multiprocess directory
+    from prometheus_client import CollectorRegistry, multiprocess
+    from service import metrics
+
+    metrics.FLUSH_INTERVAL_S = 3600  # the flusher would not come round before the exit
+    metrics.record_decision("pending", "pending", 0.5, 0.1)
+    config.worker_exit(None, None)  # gunicorn calls it in a worker that stops
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    labels = {"status": "pending", "verdict": "pending"}
+    print(registry.get_sample_value("modq_decisions_total", labels),
+          registry.get_sample_value("modq_comment_score_count", {"head": "spam"}))
+    """
+)
+
+
+def test_a_stopping_worker_writes_out_its_buffered_metrics(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+    env.update({"MODQ_DATA_DIR": str(tmp_path), "MODQ_REDIS_URL": "redis://127.0.0.1:1/0"})
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "1.0 1.0"
