@@ -11,6 +11,9 @@
  * All arithmetic is on uint64_t and wraps modulo 2**64, as numpy's does.
  * The hash of a substring is sum((code[b + k] + 1) * PRIME**k), k from 0: the
  * value numpy gets as (prefix[e] - prefix[b]) * PRIME**-b.
+ *
+ * Also here, for want of a better home: has_run_of_three(), a necessary and
+ * sufficient test that text.py's squeeze step has something to do.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -731,7 +734,32 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(has_run_of_three_doc,
+"has_run_of_three(text)\n"
+"--\n\n"
+"Whether some character of the str text comes three times in a row: exactly\n"
+"when re.search(r'(.)\\1\\1', text, re.DOTALL) matches (text.py's squeeze\n"
+"step, whose regex costs several microseconds a text where nothing repeats).");
+
+static PyObject *has_run_of_three(PyObject *Py_UNUSED(self), PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "has_run_of_three: text must be a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 2; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == PyUnicode_READ(kind, data, i - 1) && c == PyUnicode_READ(kind, data, i - 2)) {
+            Py_RETURN_TRUE;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
+    {"has_run_of_three", has_run_of_three, METH_O, has_run_of_three_doc},
     {"hash_texts", hash_texts, METH_VARARGS, hash_texts_doc},
     {"token_weights", token_weights, METH_VARARGS, token_weights_doc},
     {"decisions", decisions, METH_VARARGS, decisions_doc},

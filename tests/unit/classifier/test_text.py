@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.text import find_urls, normalize, normalize_with_offsets
+from classifier import features
+from classifier.text import _find_urls_any_case, find_urls, normalize, normalize_with_offsets
 
 
 @pytest.mark.parametrize(
@@ -76,6 +77,23 @@ def test_find_urls_counts_links_of_every_form() -> None:
     assert find_urls("no links here. none at all") == []
 
 
+_URLISH = st.text(
+    alphabet=st.sampled_from(list("aAbBcCeEhHmMoOpPsStTwWxX019-./:_<>\"' ?=&\n")), max_size=60
+)
+_PIECES = st.sampled_from(
+    ["http://", "HTTPS://", "www.", "WWW.", ".com", ".COM", ".org", ".Net", ".io", "example",
+     "Example", " ", "/", ".", "-", "<a href=", "\"", "tEsT", "a.b.c"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(_PIECES, _URLISH), max_size=12).map("".join))
+def test_find_urls_on_ascii_text_matches_the_case_blind_patterns(text: str) -> None:
+    # The ASCII path searches the lowered text case-sensitively; the general one searches
+    # the original with IGNORECASE. Same links, same order, same characters.
+    expected = _find_urls_any_case(text) if "." in text else []
+    assert find_urls(text) == expected
+
+
 def _reference_offsets(raw: str) -> tuple[str, list[int], list[int]]:
     """normalize_with_offsets the plain way: every step, every match, no shortcuts."""
     from classifier import text as module
@@ -138,3 +156,34 @@ def test_offsets_match_the_plain_step_by_step_reference(raw: str) -> None:
         starts,
         ends,
     )
+
+
+_compiled_only = pytest.mark.skipif(
+    not features.hashing_is_compiled(), reason="classifier/_hashing.c was not built"
+)
+_RUNS = st.text(alphabet=st.sampled_from(list("aAb1!. \n\té€😀")), max_size=40)
+
+
+@_compiled_only
+@given(_RUNS)
+def test_the_compiled_run_test_agrees_with_the_squeeze_regex(text: str) -> None:
+    # The squeeze step's guard: it must say yes exactly when the regex would match
+    # (one-, two- and four-byte strings alike).
+    from classifier.text import _has_run_of_three
+
+    assert _has_run_of_three(text) == (re.search(r"(.)\1\1", text, re.DOTALL) is not None)
+
+
+@_compiled_only
+def test_the_run_test_refuses_what_is_not_a_str() -> None:
+    from classifier import _hashing
+
+    with pytest.raises(TypeError, match="must be a str"):
+        _hashing.has_run_of_three(b"aaa")  # type: ignore[arg-type]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab z013457289$!")), max_size=30))
+def test_the_leet_tail_hint_finds_a_letter_before_two_leet_digits(text: str) -> None:
+    from classifier.text import _leet_tail_hint
+
+    assert _leet_tail_hint(text) == (re.search(r"[a-z][013457]{2}", text) is not None)
