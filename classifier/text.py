@@ -83,15 +83,23 @@ def _fold_char(char: str) -> str:
 _CHAR_TABLE = _CharTable()
 
 
-def _always(_text: str) -> bool:
-    return True
-
-
-_has_run_of_three: Callable[[str], bool]
-try:  # built by setup.py; without it the squeeze step runs its regex on every text
-    from classifier._hashing import has_run_of_three as _has_run_of_three
+_obfuscation_hints: Callable[[str], int] | None
+try:  # built by setup.py; without it each obfuscation step's guard is its own regex search
+    from classifier._hashing import obfuscation_hints as _obfuscation_hints
 except ImportError:  # pragma: no cover - the build is optional
-    _has_run_of_three = _always
+    _obfuscation_hints = None
+
+
+def _hint(bit: int, search: Callable[[str], object] | None) -> Callable[[str], bool]:
+    """An obfuscation step's guard: bit ``bit`` of the compiled hints (set exactly when
+    ``search`` finds something), or without the compiled module ``search`` itself (None:
+    no guard, the step's own regex is as cheap)."""
+    hints = _obfuscation_hints
+    if hints is not None:
+        return lambda text: bool(hints(text) & bit)
+    if search is None:
+        return lambda _text: True
+    return lambda text: search(text) is not None
 
 
 Replacement = Callable[[re.Match[str]], str]
@@ -173,10 +181,6 @@ def _url_pattern_for(text: str) -> re.Pattern[str] | None:
     return _url_pattern(tuple(hint(text) for _form, hint in _URL_FORMS))
 
 
-def _leet_tail_hint(text: str) -> bool:
-    return _LEET_TAIL.search(text) is not None
-
-
 # [a-z][013457]{2}, but led by the digit class so that re skips ahead to digits, and
 # the letter checked behind: a letter-led search tries every letter (several times slower)
 _LEET_TAIL = re.compile(r"[013457](?<=[a-z][013457])[013457]")
@@ -218,12 +222,12 @@ _STEPS_OBFUSCATION = (
     _Step(
         re.compile(r"(?<![\w.*-])[a-z](?:[.*_-][a-z]){2,}(?![\w*-])\.?"),
         _join_letters,
-        re.compile(r"[.*_-][a-z][.*_-][a-z]").search,  # type: ignore[arg-type]
+        _hint(1, re.compile(r"[.*_-][a-z][.*_-][a-z]").search),
     ),
     _Step(
         re.compile(r"(?<!\S)[a-z](?: [a-z]){3,}(?!\S)"),
         _join_letters,
-        re.compile(r" [a-z] [a-z] ").search,  # type: ignore[arg-type]
+        _hint(2, re.compile(r" [a-z] [a-z] ").search),
     ),
     # leetspeak: a word with a digit or symbol between letters, or a leading "$" or "@"
     # (a trailing "!" is punctuation: "v1agra!!" -> "viagra!!")
@@ -233,18 +237,18 @@ _STEPS_OBFUSCATION = (
             r"|[$@][a-z]{2,}(?:[a-z0-9$|@]|!(?=[\w$|@]))*)(?![\w$|@])"
         ),
         _leet,
-        re.compile(r"[0-9$|!@][a-z]").search,  # type: ignore[arg-type]
+        _hint(4, re.compile(r"[0-9$|!@][a-z]").search),
     ),
     # ...and trailing leet digits ("fr33" -> "free"): two or more, at least one of 3/4/5/7,
     # so "mp3", "win10" and "covid19" stay as they are
     _Step(
         re.compile(r"(?<![\w$|!@])[a-z]{2,}(?=[01]*[3457])[013457]{2,}(?![\w$|@])"),
         _leet,
-        _leet_tail_hint,
+        _hint(8, _LEET_TAIL.search),
     ),
     # (.)\1\1+ is (.)\1{2,}, and twice as fast in Python's re; most texts have no run,
     # which the compiled test tells at a fraction of the regex's cost
-    _Step(re.compile(r"(.)\1\1+", re.DOTALL), _squeeze, _has_run_of_three),
+    _Step(re.compile(r"(.)\1\1+", re.DOTALL), _squeeze, _hint(16, None)),
     # Kept last: the fast path does these two steps as " ".join(text.split()).
     # Whitespace runs become one space; a lone space already is one (no match needed).
     _Step(re.compile(r"\s{2,}|[^\S ]"), _const(" ")),
@@ -259,9 +263,24 @@ def normalize(text: str) -> str:
     text = text.translate(_CHAR_TABLE)
     for step in _STEPS_TOKENS:
         text = step.apply(text)
-    for step in _STEPS_OBFUSCATION[:-2]:
-        text = step.apply(text)
-    return " ".join(text.split())
+    return " ".join(_undo_obfuscation(text).split())
+
+
+def _undo_obfuscation(text: str) -> str:
+    """The obfuscation steps but the last two (``normalize`` does those as a split)."""
+    steps = _STEPS_OBFUSCATION[:-2]
+    if _obfuscation_hints is None:
+        for step in steps:
+            text = step.apply(text)
+        return text
+    # Every guard in one compiled pass, again only after a step changed the text.
+    hints = _obfuscation_hints(text)
+    for bit, step in zip((1, 2, 4, 8, 16), steps, strict=True):
+        if hints & bit:
+            text, count = step.pattern.subn(step.replace, text)
+            if count:
+                hints = _obfuscation_hints(text)
+    return text
 
 
 @dataclass(frozen=True)

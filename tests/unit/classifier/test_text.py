@@ -161,29 +161,54 @@ def test_offsets_match_the_plain_step_by_step_reference(raw: str) -> None:
 _compiled_only = pytest.mark.skipif(
     not features.hashing_is_compiled(), reason="classifier/_hashing.c was not built"
 )
-_RUNS = st.text(alphabet=st.sampled_from(list("aAb1!. \n\té€😀")), max_size=40)
+_HINTED = st.text(alphabet=st.sampled_from(list("ab z.*_-013457289$|!@aa\n\0é€😀")), max_size=40)
+# obfuscation_hints' bits and the searches they stand for (text.py's step guards)
+_HINT_SEARCHES = {
+    1: r"[.*_-][a-z][.*_-][a-z]",
+    2: r" [a-z] [a-z] ",
+    4: r"[0-9$|!@][a-z]",
+    8: r"[a-z][013457]{2}",
+    16: r"(.)\1\1",
+}
 
 
 @_compiled_only
-@given(_RUNS)
-def test_the_compiled_run_test_agrees_with_the_squeeze_regex(text: str) -> None:
-    # The squeeze step's guard: it must say yes exactly when the regex would match
-    # (one-, two- and four-byte strings alike).
-    from classifier.text import _has_run_of_three
+@given(_HINTED)
+def test_the_compiled_hints_agree_with_the_guards_regexes(text: str) -> None:
+    # Each bit must be set exactly when its search would match (one-, two- and
+    # four-byte strings alike); a bit missing would skip a step that had work to do.
+    from classifier import _hashing
 
-    assert _has_run_of_three(text) == (re.search(r"(.)\1\1", text, re.DOTALL) is not None)
+    hints = _hashing.obfuscation_hints(text)
+    for bit, search in _HINT_SEARCHES.items():
+        assert bool(hints & bit) == (re.search(search, text, re.DOTALL) is not None), bit
 
 
 @_compiled_only
-def test_the_run_test_refuses_what_is_not_a_str() -> None:
+def test_the_compiled_hints_refuse_what_is_not_a_str() -> None:
     from classifier import _hashing
 
     with pytest.raises(TypeError, match="must be a str"):
-        _hashing.has_run_of_three(b"aaa")  # type: ignore[arg-type]
+        _hashing.obfuscation_hints(b"aaa")  # type: ignore[arg-type]
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab z013457289$!")), max_size=30))
-def test_the_leet_tail_hint_finds_a_letter_before_two_leet_digits(text: str) -> None:
-    from classifier.text import _leet_tail_hint
+def test_the_leet_tail_search_finds_a_letter_before_two_leet_digits(text: str) -> None:
+    from classifier.text import _LEET_TAIL
 
-    assert _leet_tail_hint(text) == (re.search(r"[a-z][013457]{2}", text) is not None)
+    expected = re.search(r"[a-z][013457]{2}", text) is not None
+    assert (_LEET_TAIL.search(text) is not None) == expected
+
+
+@given(st.lists(st.sampled_from(["f.u.c.k", "s h i t", "v1agra", "fr33", "$hit", "sooo", " ", "a",
+                                 ".", "-", "b", "!", "@", "3", "x y z w", "mp3"]), max_size=12)
+       .map("".join))  # fmt: skip
+def test_the_guarded_steps_give_what_every_step_unguarded_gives(text: str) -> None:
+    # Guards only skip steps that have nothing to do: with or without them (and with the
+    # compiled hints recomputed after each change) the text comes out the same.
+    from classifier.text import _STEPS_OBFUSCATION, _undo_obfuscation
+
+    expected = text
+    for step in _STEPS_OBFUSCATION[:-2]:
+        expected = step.pattern.sub(step.replace, expected)
+    assert _undo_obfuscation(text) == expected
