@@ -73,15 +73,20 @@ _FREEZE_SCRIPT = textwrap.dedent(
 )
 
 
-def test_the_master_freezes_what_it_loaded_before_forking(tmp_path: Path) -> None:
+def _last_line_of(script: str, data_dir: Path) -> str:
+    """What ``script`` prints last, run as gunicorn's master would run the config."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
-    env.update({"MODQ_DATA_DIR": str(tmp_path), "MODQ_REDIS_URL": "redis://127.0.0.1:1/0"})
+    env.update({"MODQ_DATA_DIR": str(data_dir), "MODQ_REDIS_URL": "redis://127.0.0.1:1/0"})
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     done = subprocess.run(
-        [sys.executable, "-c", _FREEZE_SCRIPT], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "True True"
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_master_freezes_what_it_loaded_before_forking(tmp_path: Path) -> None:
+    assert _last_line_of(_FREEZE_SCRIPT, tmp_path) == "True True"
 
 
 _EXIT_SCRIPT = textwrap.dedent(
@@ -104,11 +109,4 @@ _EXIT_SCRIPT = textwrap.dedent(
 
 
 def test_a_stopping_worker_writes_out_its_buffered_metrics(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
-    env.update({"MODQ_DATA_DIR": str(tmp_path), "MODQ_REDIS_URL": "redis://127.0.0.1:1/0"})
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    done = subprocess.run(
-        [sys.executable, "-c", _EXIT_SCRIPT], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "1.0 1.0"
+    assert _last_line_of(_EXIT_SCRIPT, tmp_path) == "1.0 1.0"
