@@ -4,19 +4,28 @@ On SIGTERM gunicorn's gevent worker stops accepting and waits until every
 connection's greenlet has finished. A keep-alive connection with no request on it
 finishes only when ``keepalive`` runs out, so a stop took up to that long for
 nothing (6.8 s against gthread's 1.8 s, with one idle connection open). Here the
-greenlets that are waiting for a connection's next request are closed at once
-when the stop begins; requests being served still finish (up to
-``graceful_timeout``), as before.
+connections that are waiting for their next request are shut for reading when
+the stop begins: the wait ends as if the client had closed, and gunicorn closes
+the connection quietly. Requests being served still finish (up to
+``graceful_timeout``), and a request whose wait ended just before the stop is
+still answered (only reading is shut; its greenlet is never interrupted).
 
 The hook is ``timeout_ctx``: gunicorn's async worker wraps exactly the wait for
 the next request in it (``base_async.AsyncWorker.handle``), so a greenlet inside
 it has no request in hand. A test (tests/integration/test_worker_class.py) checks
 that this still holds for the gunicorn version installed.
+
+A quick stop (SIGINT, SIGQUIT: Ctrl-C in a terminal) stops the same way. gunicorn's
+gevent worker ends one with ``sys.exit(0)`` in a greenlet, which usually lands
+while the interpreter is already shutting down and prints a ``SystemExit``
+traceback per worker on the terminal, and it cut off the requests in hand.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,8 +37,18 @@ class GeventWorker(_GunicornGeventWorker):
     """``gevent`` worker whose graceful stop closes idle keep-alive connections."""
 
     def init_process(self) -> None:
-        self._awaiting_request: set[gevent.Greenlet] = set()
+        # connection greenlet -> its client socket, and those waiting for a request
+        self._client_of: dict[Any, socket.socket] = {}
+        self._awaiting_request: set[Any] = set()
         super().init_process()
+
+    def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
+        current = gevent.getcurrent()
+        self._client_of[current] = client
+        try:
+            super().handle(listener, client, addr)
+        finally:
+            del self._client_of[current]
 
     @contextlib.contextmanager
     def timeout_ctx(self) -> Iterator[None]:
@@ -46,7 +65,22 @@ class GeventWorker(_GunicornGeventWorker):
         # A signal handler must not block: the closing happens in a greenlet of its own.
         gevent.spawn(self._close_idle_connections)
 
+    def handle_quit(self, sig: int, frame: Any) -> None:
+        # gunicorn calls its worker_int hook from here; a greenlet, as gunicorn does.
+        gevent.spawn(self.cfg.worker_int, self)
+        self.handle_exit(sig, frame)
+
     def _close_idle_connections(self) -> None:
-        idle = list(self._awaiting_request)
-        # GreenletExit ends the connection's handler; its server closes the socket.
-        gevent.killall(idle, block=False)
+        # Not killing the greenlets: gunicorn logs an exception in one as an error,
+        # with a traceback, and writes a 500 to its idle client; and a kill that
+        # lands just after a request arrived would cut that request off.
+        for greenlet in list(self._awaiting_request):
+            client = self._client_of.get(greenlet)
+            if client is None:
+                continue
+            with contextlib.suppress(OSError):  # already closed by its client
+                # Through a duplicate: gevent's own shutdown() fails the pending read
+                # with EBADF, which gunicorn logs as a socket error with a traceback.
+                # Shut at the OS level, the read returns b"" as for a client's close.
+                with socket.socket(fileno=os.dup(client.fileno())) as duplicate:
+                    duplicate.shutdown(socket.SHUT_RD)

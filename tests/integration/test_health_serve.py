@@ -103,5 +103,7 @@ def test_serve_starts_embedded_redis_and_leaves_no_orphan(serve: Serve, how: str
         time.sleep(0.1)
     assert not alive(redis_pid), "embedded Redis left running"
     assert not any(alive(p) for p in gunicorn_pids | workers), "gunicorn left running"
+    log = (serve.data_dir / "serve.log").read_text(errors="replace")
+    assert "Traceback" not in log and "SystemExit" not in log, log[-3000:]
     aof = list((serve.data_dir / "redis").rglob("*.aof"))
     assert aof, "the embedded Redis keeps an append-only file under $MODQ_DATA_DIR/redis"

@@ -10,6 +10,7 @@ and thread-locals, made before the fork.)
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -132,13 +133,27 @@ def test_slow_clients_do_not_hold_up_the_others(tmp_path: Path, redis_server: Re
         server.stop()
 
 
-def test_a_stop_closes_idle_connections_and_finishes_requests_in_flight(tmp_path: Path) -> None:
+def _idle_connection(server: GunicornServer) -> socket.socket:
+    """A keep-alive connection that has had its answer and sends nothing more."""
+    host, port = server.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/healthz")
+    answer = connection.getresponse()
+    assert answer.status == 200 and answer.read()
+    assert connection.sock is not None
+    return connection.sock
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["term", "ctrl-c"])
+def test_a_stop_closes_idle_connections_and_finishes_requests_in_flight(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     with RedisServer(tmp_path / "redis") as redis_server:
         server = GunicornServer(tmp_path / "gunicorn", redis_server.url)
         server.start()
         assert server.process is not None and redis_server.process is not None
-        idle = requests.Session()  # a keep-alive connection left open, with no request on it
-        assert idle.get(server.url("/healthz"), timeout=5).status_code == 200
+        idle = _idle_connection(server)
+        workers = children_of(server.process.pid)
         answers: list[int] = []
         os.kill(redis_server.process.pid, signal.SIGSTOP)  # holds the next post in flight
         in_flight = threading.Thread(
@@ -148,7 +163,9 @@ def test_a_stop_closes_idle_connections_and_finishes_requests_in_flight(tmp_path
             in_flight.start()
             time.sleep(0.3)
             started = time.monotonic()
-            server.process.send_signal(signal.SIGTERM)  # graceful stop
+            # SIGTERM: a graceful stop. SIGINT to master and workers: Ctrl-C in a terminal.
+            for pid in [server.process.pid, *(workers if stop_signal == signal.SIGINT else [])]:
+                os.kill(pid, stop_signal)
             time.sleep(0.5)
         finally:
             os.kill(redis_server.process.pid, signal.SIGCONT)
@@ -156,7 +173,11 @@ def test_a_stop_closes_idle_connections_and_finishes_requests_in_flight(tmp_path
         server.process.wait(30)
         stopped_after = time.monotonic() - started
         server.stop()
+        # the idle connection was closed, with nothing written to it (no error answer)
+        assert idle.recv(4096) == b""
         idle.close()
         assert answers == [201]  # the request in flight was finished, not cut off
         # the idle connection did not hold the stop for its keep-alive time (5 s)
         assert stopped_after < 4.0
+        log = server.log_text()
+        assert "Traceback" not in log and "SystemExit" not in log, log[-3000:]
