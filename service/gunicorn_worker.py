@@ -78,9 +78,12 @@ class GeventWorker(_GunicornGeventWorker):
             client = self._client_of.get(greenlet)
             if client is None:
                 continue
-            with contextlib.suppress(OSError):  # already closed by its client
-                # Through a duplicate: gevent's own shutdown() fails the pending read
-                # with EBADF, which gunicorn logs as a socket error with a traceback.
-                # Shut at the OS level, the read returns b"" as for a client's close.
-                with socket.socket(fileno=os.dup(client.fileno())) as duplicate:
-                    duplicate.shutdown(socket.SHUT_RD)
+            # Through a duplicate: gevent's own shutdown() fails the pending read
+            # with EBADF, which gunicorn logs as a socket error with a traceback.
+            # Shut at the OS level, the read returns b"" as for a client's close.
+            # (OSError: the client has closed it already.)
+            with (
+                contextlib.suppress(OSError),
+                socket.socket(fileno=os.dup(client.fileno())) as duplicate,
+            ):
+                duplicate.shutdown(socket.SHUT_RD)
