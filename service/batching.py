@@ -33,7 +33,7 @@ With OS threads (gthread) the GIL runs one request's CPU work, from parsing to t
 Redis call, without a break, so when a leader arrives the others are mostly waiting
 on Redis or not yet started: calls averaged about 1.2 comments, and the hand-offs
 between threads cost more than they saved (70-110 us of CPU per request under load,
-README *Speed*). With gevent, hand-offs are cheap, and a worker's other requests run
+experiments/SPEED.md). With gevent, hand-offs are cheap, and a worker's other requests run
 only when this one yields; so the leader first yields until a pass brings nobody new
 (``_let_ready_greenlets_join``). The requests already received then parse and join
 the call: 2.6-3.5 comments per call under the bench; side by side with each request

@@ -13,7 +13,7 @@ request's CPU work at a time either way (the GIL); what differs is the hand-off
 while a request waits on Redis. gthread's OS threads hand the GIL back and forth
 (17-22 context switches per intake request under the HTTP bench), gevent's
 greenlets switch in user space (about 2). Measured side by side: 1.5 times the
-intake requests/s, and lower latency (README, *Speed*). gunicorn patches in each
+intake requests/s, and lower latency (experiments/SPEED.md). gunicorn patches in each
 worker after ``preload_app`` has built the app, which is too late for the app's
 locks (its docs warn about this), so the patch is made here, first. Choose the
 class with ``MODQ_WORKER_CLASS``, not gunicorn's ``-k``: the patch follows the

@@ -12,8 +12,8 @@ process applies them in bulk every ``FLUSH_INTERVAL_S``, at most one write per
 sample and flush. ``/metrics`` flushes its own process before rendering, and a
 worker flushes as it exits, so a scrape lags the other workers by at most that
 interval. Written one by one, each update is a locked write to a memory-mapped
-file and a ``getpid()``: eight per comment, 6-11 % of the intake's CPU (README,
-*Speed*).
+file and a ``getpid()``: eight per comment, 6-11 % of the intake's CPU (experiments/SPEED.md,
+ninth session).
 """
 
 from __future__ import annotations

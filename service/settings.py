@@ -28,7 +28,7 @@ class WorkerClass(str, Enum):
     """How a gunicorn worker runs its concurrent requests."""
 
     # One OS thread per process, requests as greenlets: a request that waits on Redis
-    # hands the CPU to another in user space (README, Speed: 40 % more requests/s).
+    # hands the CPU to another in user space (experiments/SPEED.md: 40 % more requests/s).
     GEVENT = "gevent"
     # A pool of OS threads per process (MODQ_THREADS), switching through the GIL.
     GTHREAD = "gthread"
@@ -37,7 +37,7 @@ class WorkerClass(str, Enum):
 # Scoring coalesced across a worker's concurrent requests: (MODQ_BATCH_MAX,
 # MODQ_BATCH_WAIT_MS) by default. Greenlets hand over cheaply, and batches of 2.6-3.5
 # gave x1.015-1.052 requests/s; between OS threads the hand-offs cost more than they saved
-# (service/batching.py, README Speed).
+# (service/batching.py, experiments/SPEED.md).
 BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
     WorkerClass.GEVENT: (16, 2.0),
     WorkerClass.GTHREAD: (1, 0.0),
