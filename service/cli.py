@@ -10,9 +10,11 @@ groups are added. A module that does not exist yet is skipped.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from types import FrameType, ModuleType
@@ -47,6 +49,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         settings = Settings.from_env(child_env)
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
+    _refuse_a_port_in_use(settings.host, settings.port)
     url, embedded = redis_url_for_cli(settings.redis_url, settings.redis_dir)
     if embedded is not None:
         how = "started" if embedded.started_here else "reusing"
@@ -62,6 +65,32 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         if embedded is not None:
             embedded.stop()
     sys.exit(status)
+
+
+def _refuse_a_port_in_use(host: str, port: int) -> None:
+    """Stop at once, saying so, if something already listens on host:port.
+
+    gunicorn would find out too, but only after the model and Redis have started,
+    and after five retries a second apart.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as error:
+        raise click.ClickException(f"cannot listen on {host!r}: {error.strerror}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # as gunicorn binds: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"cannot listen on {host}:{port}: {error.strerror}"
+                ) from None
+            raise click.ClickException(
+                f"{host}:{port} is already in use (another modq, or another server); "
+                "stop it or choose another port with MODQ_PORT or --port"
+            ) from None
 
 
 def _run_foreground(command: list[str], env: dict[str, str]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,3 +108,25 @@ def test_serve_starts_embedded_redis_and_leaves_no_orphan(serve: Serve, how: str
     assert "Traceback" not in log and "SystemExit" not in log, log[-3000:]
     aof = list((serve.data_dir / "redis").rglob("*.aof"))
     assert aof, "the embedded Redis keeps an append-only file under $MODQ_DATA_DIR/redis"
+
+
+def test_serve_refuses_a_port_in_use_at_once_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
+        env.update({"MODQ_DATA_DIR": str(tmp_path), "MODQ_PORT": str(port)})
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "service.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert time.monotonic() - started < 20  # not gunicorn's five retries after loading
+    assert not (tmp_path / "redis" / "redis.pid").exists()  # no Redis started for nothing
