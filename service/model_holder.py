@@ -13,6 +13,23 @@ from pathlib import Path
 
 from classifier import Model, load_model
 
+# Touches every part of scoring and explaining: links, a url field, a disposable
+# address, words for both heads.
+_WARM_UP_COMMENT = {
+    "text": "Cheap pills at http://pills.example, you idiot! Visit www.pills.example",
+    "name": "Pills",
+    "email": "pills@mailinator.com",
+    "url": "http://pills.example",
+}
+
+
+def warm_up(model: Model) -> Model:
+    """Score and explain one comment, so that what the classifier loads or builds on
+    first use (the disposable-domain list, compiled-pattern caches) is ready before
+    the first request, and, in gunicorn's master, shared by every worker it forks."""
+    model.score_batch([_WARM_UP_COMMENT]).explain_heads(0, tuple(model.thresholds))
+    return model
+
 
 class ModelHolder:
     """The current model of this process."""
@@ -26,7 +43,7 @@ class ModelHolder:
     @classmethod
     def load(cls, path: Path | None = None) -> ModelHolder:
         """Load the configured model (None: the current one, else the shipped default)."""
-        return cls(load_model(path), path)
+        return cls(warm_up(load_model(path)), path)
 
     @property
     def pinned(self) -> bool:
