@@ -21,21 +21,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from service.redis_server import RedisServer
+from service.schemas import CommentIn
+from service.settings import Settings
 from tests.integration.gunicorn_support import GunicornServer
 
-FIELDS = (
-    "name",
-    "email",
-    "text",
-    "url",
-    "thread",
-    "parent_id",
-    "external_id",
-    "ip",
-    "user_agent",
-    "referrer",
-    "website_confirm",  # the honeypot
-)
+# Every field the comment model knows, and the honeypot (its default name).
+FIELDS = (*CommentIn.model_fields, Settings().honeypot_field)
 FUZZ = settings(
     max_examples=120,
     deadline=None,
