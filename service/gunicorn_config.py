@@ -122,3 +122,6 @@ def post_worker_init(worker: Any) -> None:
     # The benchmark's bare-Flask ceiling runs on these settings too: it has no model.
     if EXTENSION_KEY in getattr(worker.wsgi, "extensions", {}):
         start_reloader(worker.wsgi)
+        # Connections are made after the fork (each process its own): now, not on the
+        # first comment.
+        worker.wsgi.extensions[EXTENSION_KEY].store.connect()

@@ -103,6 +103,22 @@ class CommentStore:
         # The batcher's one leader at a time writes: it can keep a connection of its own.
         self._writes = DedicatedConnection(client) if batcher is not None else None
 
+    @property
+    def script_sha(self) -> str:
+        """The SHA1 under which Redis keeps the comment script (SCRIPT EXISTS)."""
+        return str(self._create.sha)
+
+    def connect(self) -> None:
+        """Open this process's connections to Redis and load the script, so that the
+        first comment does not wait for them (a worker's first took 9 ms against 2).
+        With Redis away, the first write connects later, as any write would."""
+        try:
+            self.client.script_load(_CREATE)  # through a connection of the pool
+            if self._writes is not None:
+                self._writes.execute_many([("PING",)])
+        except redis.RedisError:
+            pass
+
     def save(self, comment: NewComment) -> SaveResult:
         """Store the comment and, if pending, queue it, in one script."""
         if self._batcher is None:

@@ -115,3 +115,18 @@ def test_unexpected_error_is_a_json_500_without_traceback(tmp_path: Path) -> Non
     assert response.get_json()["error"]["code"] == "internal_error"
     assert "boom" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_worker_starts_without_redis_and_serves_once_it_is_up(
+    own_redis: RedisServer, tmp_path: Path
+) -> None:
+    own_redis.kill()  # a worker connects as it starts; Redis not there must not stop it
+    server = GunicornServer(tmp_path / "gunicorn", own_redis.url, workers=2)
+    try:
+        server.start()
+        server.wait_for_workers(2)
+        assert_unavailable(server.post_comment())
+        own_redis.start()
+        assert server.post_comment().status_code == 201
+    finally:
+        server.stop()

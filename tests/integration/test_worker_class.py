@@ -20,10 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 from bench.http import batch_sizes, children_of
 from service.redis_server import RedisServer
+from service.store import CommentStore
 from tests.integration.gunicorn_support import GunicornServer
 
 
@@ -181,3 +183,24 @@ def test_a_stop_closes_idle_connections_and_finishes_requests_in_flight(
         assert stopped_after < 4.0
         log = server.log_text()
         assert "Traceback" not in log and "SystemExit" not in log, log[-3000:]
+
+
+def test_workers_connect_to_redis_and_load_the_script_before_the_first_comment(
+    tmp_path: Path,
+) -> None:
+    with RedisServer(tmp_path / "redis") as redis_server:
+        server = GunicornServer(tmp_path / "gunicorn", redis_server.url, workers=2)
+        server.start()  # it answers /healthz: no comment, no Redis command yet from a request
+        try:
+            server.wait_for_workers(2)
+            client = redis.Redis.from_url(redis_server.url)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                # each worker: a pooled connection and the writes' own (and ours)
+                if len(client.client_list()) >= 2 * 2 + 1:
+                    break
+                time.sleep(0.1)
+            assert len(client.client_list()) >= 2 * 2 + 1
+            assert client.script_exists(CommentStore(client).script_sha) == [True]
+        finally:
+            server.stop()
