@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -185,5 +184,5 @@ def test_garbage_at_the_http_level(server: GunicornServer, request: bytes) -> No
     assert requests.get(server.url("/healthz"), timeout=10).status_code == 200
 
 
-def test_the_server_serves_after_the_garbage(server: GunicornServer, tmp_path: Path) -> None:
+def test_the_server_serves_after_the_garbage(server: GunicornServer) -> None:
     assert server.post_comment().status_code == 201
