@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from classifier.data import LabeledComment
 from classifier.site_labels import read_site_labels, with_site_labels
-from service.commands.imports import import_group
+from service.cli.imports import import_group
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
