@@ -6,6 +6,9 @@ A model directory holds
   {"spam": {"classifier": LogisticRegression, "calibrator": ...}, "toxicity": ...}}``
   saved with skops. Loading never runs code from the file: its types are checked
   against ``TRUSTED_TYPES`` first, and a pickle file is refused.
+  An adapted model whose heads read sentence vectors is format 2: ``"encoder"``
+  names a shipped encoder (``classifier.encoder``) and each such head has
+  ``"embedding"``, one weight per dimension.
 - ``card.json``: version, created_at, library versions, training data files
   (sha256, rows), metrics per held-out split, thresholds per head.
 - ``MODEL_CARD.md``: the human-readable card.
@@ -57,6 +60,9 @@ MODEL_FILE = "model.skops"
 CARD_FILE = "card.json"
 MODEL_CARD_FILE = "MODEL_CARD.md"
 FORMAT = 1
+# A model whose heads read sentence vectors: code that knows only format 1 would score
+# it without them, so it refuses the file instead.
+FORMAT_WITH_ENCODER = 2
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops")
 
 # Every non-builtin type a model file may contain; anything else is refused.
@@ -587,7 +593,7 @@ def read_model_dir(directory: str | Path) -> Model:
         raise ModelNotFoundError(f"{directory} has no {MODEL_FILE}")
     _check_safe(model_path)
     state = sio.load(model_path, trusted=list(TRUSTED_TYPES))
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or state.get("format") not in (FORMAT, FORMAT_WITH_ENCODER):
         raise ModelError(f"{model_path}: unknown model format")
     heads = {
         name: Head(parts["classifier"], parts["calibrator"], parts.get("embedding"))
@@ -625,6 +631,7 @@ def save_model(model: Model, directory: str | Path, model_card_md: str | None = 
             heads[name]["embedding"] = np.asarray(head.embedding, dtype=np.float64)
     state: dict[str, Any] = {"format": FORMAT, "featurizer": model.featurizer, "heads": heads}
     if model.encoder_name is not None:
+        state["format"] = FORMAT_WITH_ENCODER
         state["encoder"] = model.encoder_name
     sio.dump(state, directory / MODEL_FILE, compression=8)
     card = dict(model.card)

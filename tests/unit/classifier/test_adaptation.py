@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import skops.io
 
 from classifier.adaptation import adapt_model, anchor_rows, penalty_grid, site_comparisons
 from classifier.data import LabeledComment
 from classifier.encoder import STATIC, get_encoder
-from classifier.model import Model, load_model, save_model
+from classifier.model import TRUSTED_TYPES, Model, load_model, save_model
 
 # Two penalties instead of the product's grid: the tests check behaviour, not the search.
 GRID = [(0.0, 0.0), (3.0, 0.0)]
@@ -147,6 +148,8 @@ def test_the_embedding_block_folds_into_the_head_and_survives_saving(
     assert card["heads"]["toxicity"]["embedding_scale"] == 1.0
 
     save_model(adapted, tmp_path / adapted.version)
+    state = skops.io.load(tmp_path / adapted.version / "model.skops", trusted=list(TRUSTED_TYPES))
+    assert state["format"] == 2 and state["encoder"] == STATIC  # format-1 readers refuse it
     loaded = load_model(tmp_path / adapted.version)
     comments = [r.comment() for r in labels[:10]] + ["what a noob", ""]
     assert loaded.encoder_name == STATIC
