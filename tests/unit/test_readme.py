@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from classifier.model import Model
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -31,34 +38,66 @@ def test_every_modq_command_is_run_from_the_venv() -> None:
     assert bare == []
 
 
-def test_the_score_example_is_what_the_shipped_model_answers() -> None:
+def shipped_app() -> tuple[Flask, Model]:
+    """The app with the shipped model (no MODQ_* setting, no trained model); no Redis."""
     from classifier import load_model
     from service.app import create_app
     from service.model_holder import ModelHolder
     from service.settings import Settings
 
+    model = load_model()
+    return create_app(Settings(redis_url="redis://127.0.0.1:1/0"), models=ModelHolder(model)), model
+
+
+def example(request: str) -> re.Match[str]:
+    """A curl example of the README (``request``: a regex of its start), its body and answer."""
     found = re.search(
-        r"""curl -s "\$B/v1/score".*?-d '(?P<body>[^']+)'\n(?P<answer>(?:# [^\n]*\n)+)""",
-        README,
-        re.DOTALL,
+        request + r""".*?-d '(?P<body>[^']+)'\n(?P<answer>(?:# [^\n]*\n)+)""", README, re.DOTALL
     )
-    assert found, "the README shows a /v1/score example with its answer"
+    assert found, f"the README shows an example of {request} with its answer"
+    return found
+
+
+def shown_scores(answer: str) -> list[tuple[str, str]]:
+    return re.findall(r'"spam": ([\d.]+), "toxicity": ([\d.]+)', answer)
+
+
+def as_shown(scores: dict[str, float], shown: tuple[str, str]) -> tuple[str, str]:
+    """The scores rounded to as many decimals as the README shows."""
+    return tuple(  # type: ignore[return-value]
+        f"{scores[head]:.{len(text.split('.')[1])}f}"
+        for head, text in zip(("spam", "toxicity"), shown, strict=True)
+    )
+
+
+def test_the_score_example_is_what_the_shipped_model_answers() -> None:
+    found = example(r'curl -s "\$B/v1/score"')
     answer = found["answer"]
-    model = load_model()  # the shipped model: no MODQ_* setting, no trained model
-    app = create_app(Settings(redis_url="redis://127.0.0.1:1/0"), models=ModelHolder(model))
+    app, model = shipped_app()
     response = app.test_client().post(
         "/v1/score", data=found["body"], content_type="application/json"
     )
     assert response.status_code == 200
     items = response.get_json()["items"]
     assert re.findall(r'"status": "(\w+)"', answer) == [item["status"] for item in items]
-    shown = [
-        (float(s), float(t))
-        for s, t in re.findall(r'"spam": ([\d.]+), "toxicity": ([\d.]+)', answer)
-    ]
-    scores = [(round(i["scores"]["spam"], 2), round(i["scores"]["toxicity"], 2)) for i in items]
-    assert shown == scores
+    shown = shown_scores(answer)
+    assert shown == [as_shown(i["scores"], s) for i, s in zip(items, shown, strict=True)]
+    assert len(shown) == len(items)
     assert f'"model_version": "{model.version}"' in answer
     thresholds = model.card["thresholds"]["spam"]
     assert f"review threshold, {thresholds['review']:.2f}" in answer
     assert f"reject threshold, {thresholds['reject']:.2f}" in answer
+
+
+def test_the_first_comment_example_shows_the_shipped_models_scores() -> None:
+    found = example(r'curl -s -i "\$B/v1/comments"')
+    answer = found["answer"]
+    app, model = shipped_app()
+    comment = json.loads(found["body"])
+    # /v1/score scores a comment as the intake does, without storing it (no Redis here).
+    response = app.test_client().post("/v1/score", json={"comments": [comment]})
+    [item] = response.get_json()["items"]
+    assert re.findall(r'"status": "(\w+)"', answer) == [item["status"]]
+    [shown] = shown_scores(answer)
+    assert shown == as_shown(item["scores"], shown)
+    assert f'"model_version": "{model.version}"' in answer
