@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
             "nothing was run. Install it (apt-get install "
             + " ".join(sorted({p for ps in missing.values() for p in ps}))
             + ")"
-            + (f", or run the others: python -m bench {' '.join(others)}" if others else "")
+            + (f", or run the others: {_python()} -m bench {' '.join(others)}" if others else "")
         )
         return 2
     target = out_dir()
@@ -86,6 +86,15 @@ def missing_programs(modules: dict[str, ModuleType | None]) -> dict[str, list[st
         if absent:
             missing[name] = absent
     return missing
+
+
+def _python() -> str:
+    """This interpreter as a user would type it (``.venv/bin/python`` from the checkout)."""
+    here = Path(sys.executable)
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
 
 
 def _section_module(name: str) -> ModuleType | None:

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 INLINE = re.compile(r"`([^`]+)`")
-# `modq` followed by a subcommand, not preceded by a path (.venv/bin/modq) or a name part.
-BARE_COMMAND = re.compile(r"(?<![\w/.-])modq (?=[a-z])")
+# `modq` followed by a subcommand, or `python -m`, not preceded by a path (.venv/bin/modq).
+BARE_COMMAND = re.compile(r"(?<![\w/.-])(?:modq (?=[a-z])|python -m )")
 
 
 def code_in_readme() -> list[str]:
@@ -27,8 +27,9 @@ def code_in_readme() -> list[str]:
     return blocks + INLINE.findall(prose)
 
 
-def test_every_modq_command_is_run_from_the_venv() -> None:
-    # `make run` installs into .venv without activating it: a bare `modq` is not found.
+def test_every_modq_and_python_command_is_run_from_the_venv() -> None:
+    # `make run` installs into .venv without activating it: a bare `modq` is not found,
+    # and a bare `python` lacks modq's dependencies.
     bare = [
         line.strip()
         for code in code_in_readme()
