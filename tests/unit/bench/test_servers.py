@@ -110,14 +110,14 @@ def test_sigterm_stops_every_server(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded 2-core machine starts gunicorn slowly
         while not marker.exists() and time.monotonic() < deadline and bench.poll() is None:
             time.sleep(0.1)
         assert marker.exists(), "the HTTP section never ran wrk"
         servers = descendants(bench.pid)
         assert len(servers) >= 3  # redis-server, gunicorn and its worker(s), wrk
         bench.send_signal(signal.SIGTERM)
-        assert bench.wait(timeout=60) == 128 + signal.SIGTERM
+        assert bench.wait(timeout=120) == 128 + signal.SIGTERM
         deadline = time.monotonic() + 10
         while any(alive(pid) for pid in servers) and time.monotonic() < deadline:
             time.sleep(0.1)
