@@ -42,8 +42,8 @@ def test_every_modq_and_python_command_is_run_from_the_venv() -> None:
 def shipped_app() -> tuple[Flask, Model]:
     """The app with the shipped model (no MODQ_* setting, no trained model); no Redis."""
     from classifier import load_model
-    from service.app import create_app
-    from service.model_holder import ModelHolder
+    from service.http.app import create_app
+    from service.moderation.model_holder import ModelHolder
     from service.settings import Settings
 
     model = load_model()
