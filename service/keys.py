@@ -19,6 +19,8 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
+| P:akismet:lookup:<digest>  | string | id of the latest comment an Akismet client sent with that author, content and IP |
+| P:akismet:usage:<YYYY-MM>  | string | comment-check calls of one UTC month (``/1.2/usage-limit``) |
 """
 
 from __future__ import annotations
@@ -76,3 +78,13 @@ def audit(namespace: str = DEFAULT_NAMESPACE) -> str:
 def stats_decided(hour: int, namespace: str = DEFAULT_NAMESPACE) -> str:
     """Hash of decision counts in one UTC hour (hour = unix seconds // 3600)."""
     return f"{_base(namespace)}:stats:decided:{hour}"
+
+
+def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String: the id of the latest Akismet comment with this author/content/IP digest."""
+    return f"{_base(namespace)}:akismet:lookup:{digest}"
+
+
+def akismet_usage(month: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Counter of Akismet comment-check calls in one UTC month (``YYYY-MM``)."""
+    return f"{_base(namespace)}:akismet:usage:{month}"
