@@ -19,8 +19,8 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
-| P:akismet:lookup:<digest>  | string | id of the latest comment an Akismet client sent with that author, content and IP |
-| P:akismet:usage:<YYYY-MM>  | string | comment-check calls of one UTC month (``/1.2/usage-limit``) |
+| P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
+| P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def create_comment() -> Response:
     # Announced to both batchers until this request submits to each: the model call and
     # the Redis write it would join wait (briefly) for it, and for the others on their way.
     with ctx.scorer.coming(), ctx.writes.coming():
-        comment, fields, honeypot_filled = _read_comment(settings, body)
+        fields, honeypot_filled = _read_comment(settings, body)
         judged = judge_comment(ctx, fields, honeypot_filled=honeypot_filled)
         store = ctx.store
         saved = store.save(judged.comment)
@@ -72,10 +72,8 @@ def create_comment() -> Response:
     return response
 
 
-def _read_comment(
-    settings: Settings, body: dict[str, Any]
-) -> tuple[CommentIn, dict[str, Any], bool]:
-    """The validated comment, its fields to store, and whether the honeypot was filled."""
+def _read_comment(settings: Settings, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The validated comment's fields to store, and whether the honeypot was filled."""
     comment = validate_comment(settings, body)
     fields = comment.model_dump()
     # A site's server relays its visitor's details; a browser's form post has its own.
@@ -84,7 +82,7 @@ def _read_comment(
     fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
     honeypot = body.get(settings.honeypot_field)
     filled = bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot)
-    return comment, fields, filled
+    return fields, filled
 
 
 @bp.get("/v1/comments/<comment_id>")
