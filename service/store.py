@@ -215,9 +215,11 @@ class CommentStore:
             args += (name, value)
         return script_keys, args
 
-    def load(self, comment_id: str) -> dict[str, str] | None:
-        """The comment's hash, or None if there is no such comment."""
-        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id))  # type: ignore[assignment]
+    def load(
+        self, comment_id: str, namespace: str = keys.DEFAULT_NAMESPACE
+    ) -> dict[str, str] | None:
+        """The comment's hash in ``namespace``, or None if there is no such comment there."""
+        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id, namespace))  # type: ignore[assignment]
         return record or None
 
 
