@@ -13,11 +13,12 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from service import keys
-from service.context import services
+from service.context import Services, services
+from service.domain import CommentStatus
 from service.errors import APIError, ValidationError, error_response
 from service.intake import judge_comment, validate_comment
 from service.integrations import akismet
-from service.integrations.akismet_feedback import give_feedback
+from service.integrations.akismet_feedback import find_comment, give_feedback
 from service.payload import read_payload
 from service.queue import Feedback, ReviewQueue
 from service.schemas import RelayedCommentIn
@@ -73,6 +74,11 @@ def comment_check() -> Response:
     form = _form()
     caller = _authenticate(form)
     comment = akismet.read_comment(form)
+    if comment.recheck:
+        # WordPress rechecks the comments it holds: the one stored already answers.
+        found = _stored(ctx, comment, caller.namespace)
+        if found is not None:
+            return _text(*akismet.check_answer(CommentStatus(found["status"]), found["id"]))
     storing = not comment.is_test
     with ctx.scorer.coming():
         fields = _validated_fields(comment)
@@ -171,6 +177,14 @@ def _validated_fields(comment: akismet.AkismetComment) -> dict[str, Any]:
         named = {_THEIR_NAMES.get(k, k): v for k, v in (error.fields or {}).items()}
         raise InvalidAkismetCommentError(fields=named) from None
     return valid.model_dump() | comment.kept
+
+
+def _stored(
+    ctx: Services, comment: akismet.AkismetComment, namespace: str
+) -> dict[str, str] | None:
+    """The stored comment a recheck means (by guid, else author, content and IP)."""
+    comment_id = find_comment(ctx.redis, comment, namespace)
+    return None if comment_id is None else ctx.store.load(comment_id, namespace)
 
 
 def _text(body: str, headers: dict[str, str] | None = None) -> Response:

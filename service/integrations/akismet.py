@@ -81,6 +81,8 @@ class AkismetComment:
     # is_test=1: score and answer, store nothing.
     is_test: bool = False
     guid: str | None = None
+    # recheck_reason sent: the site asks again about a comment it sent before.
+    recheck: bool = False
 
     @property
     def lookup_digest(self) -> str:
@@ -143,6 +145,7 @@ def read_comment(form: Mapping[str, str]) -> AkismetComment:
         trusted=form.get("user_role", "").strip().lower() == "administrator",
         is_test=_flag(form.get("is_test", "")),
         guid=form.get("guid", "").strip() or None,
+        recheck=bool(form.get("recheck_reason", "").strip()),
     )
 
 

@@ -308,3 +308,20 @@ def test_another_sites_guid_is_not_found(
 def test_submit_with_a_bad_key_is_invalid(http: FlaskClient, sites: dict[str, str]) -> None:
     answer = http.post("/1.1/submit-ham", data={**comment(), "api_key": "wrong"})
     assert answer.get_data(as_text=True) == "invalid"
+
+
+def test_a_recheck_answers_from_the_comment_already_stored(
+    http: FlaskClient, redis_client: redis.Redis, sites: dict[str, str]
+) -> None:
+    key = sites["blog-a"]
+    guid = check(http, key, comment_content="A deal to recheck").headers["X-akismet-guid"]
+    again = check(http, key, comment_content="A deal to recheck", recheck_reason="recheck_queue")
+    assert again.get_data(as_text=True) == "true"
+    assert again.headers["X-akismet-guid"] == guid
+    assert redis_client.zcard(keys.queue_pending("blog-a")) == 1  # no second copy
+    http.post(
+        "/1.1/submit-ham", data={**comment(comment_content="x"), "api_key": key, "guid": guid}
+    )
+    after = check(http, key, comment_content="A deal to recheck", recheck_reason="edit")
+    assert after.get_data(as_text=True) == "false"
+    assert after.headers["X-akismet-guid"] == guid
