@@ -125,11 +125,15 @@ def akismet_form(comment: dict[str, str], index: int) -> str:
 def wrk_script(
     bodies: list[str],
     path: Path,
+    headers: dict[str, str] | None = None,
     target: str = "/v1/comments",
     content_type: str = "application/json",
 ) -> None:
     """A wrk Lua script that rotates the bodies and prints a JSON summary at the end."""
     quoted = ",\n".join("[==[" + body + "]==]" for body in bodies)
+    extra = "".join(
+        f'wrk.headers["{name}"] = "{value}"\n' for name, value in (headers or {}).items()
+    )
     path.write_text(
         f"""
 local bodies = {{
@@ -138,7 +142,7 @@ local bodies = {{
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "{content_type}"
-request = function()
+{extra}request = function()
   counter = counter + 1
   return wrk.format(nil, "{target}", nil, bodies[(counter % #bodies) + 1])
 end
@@ -421,8 +425,8 @@ def run(out_dir: Path) -> dict[str, Any]:
         wrk_script(
             [akismet_form(c, i) for i, c in enumerate(comments)],
             akismet_script,
-            "/1.1/comment-check",
-            "application/x-www-form-urlencoded",
+            target="/1.1/comment-check",
+            content_type="application/x-www-form-urlencoded",
         )
         env = bench_environment(work)
         with RedisServer(work / "redis") as redis_server:
