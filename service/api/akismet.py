@@ -26,9 +26,12 @@ from service.http.akismet_request import (
 from service.http.intake import judge_comment
 from service.integrations import akismet
 from service.integrations.akismet_feedback import find_comment, give_feedback
+from service.openapi import documented
 from service.queue import Feedback, ReviewQueue
+from service.schemas import AkismetCommentIn
 
 bp = Blueprint("akismet", __name__)
+TEXT = "text/plain"
 
 
 @bp.errorhandler(InvalidKeyError)
@@ -46,6 +49,15 @@ def _api_error(error: APIError) -> Response:
 
 
 @bp.post("/1.1/comment-check")
+@documented(
+    "Akismet comment-check: `true` (held or rejected, rejected adds X-akismet-pro-tip: "
+    "discard) or `false` (approved), X-akismet-guid the modq id; `invalid` for a bad key",
+    request=AkismetCommentIn,
+    form=True,
+    errors=(400, 413, 415, 422, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def comment_check() -> Response:
     """Score, store and queue a comment; ``true`` unless it is approved."""
     ctx = services()
@@ -83,18 +95,41 @@ def comment_check() -> Response:
 
 
 @bp.post("/1.1/submit-spam")
+@documented(
+    "Akismet submit-spam: feedback on the comment (by guid, else author, content and IP)",
+    request=AkismetCommentIn,
+    form=True,
+    errors=(400, 413, 415, 422, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def submit_spam() -> Response:
     """The site says this comment is spam."""
     return _submit(Feedback.SPAM)
 
 
 @bp.post("/1.1/submit-ham")
+@documented(
+    "Akismet submit-ham: feedback on the comment (by guid, else author, content and IP)",
+    request=AkismetCommentIn,
+    form=True,
+    errors=(400, 413, 415, 422, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def submit_ham() -> Response:
     """The site says this comment is not spam."""
     return _submit(Feedback.HAM)
 
 
 @bp.post("/1.1/verify-key")
+@documented(
+    "Akismet verify-key (`key` or `api_key`): `valid` or `invalid`",
+    form=True,
+    errors=(400, 413, 415, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def verify_key() -> Response:
     """``valid`` for a site's key, else ``invalid``."""
     try:
@@ -105,6 +140,12 @@ def verify_key() -> Response:
 
 
 @bp.route("/1.2/usage-limit", methods=["GET", "POST"])
+@documented(
+    "Akismet usage-limit: this month's comment-checks of the key's site, no limit",
+    query={"api_key": "The site key (or in a POST's form body)."},
+    errors=(400, 413, 415, 503),
+    tag="akismet",
+)
 def usage_limit() -> Response:
     """This month's comment-checks of the key's site; modq sets no limit."""
     caller = authenticate(read_form())
