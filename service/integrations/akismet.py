@@ -117,7 +117,9 @@ def host_key(host: str | None) -> str | None:
     label, dot, rest = name.partition(".")
     if not dot or not rest or not label or label.lower() in NOT_KEYS:
         return None
-    return label
+    # Host names are case-insensitive (clients and proxies may lowercase them); site
+    # keys are lowercase hex.
+    return label.lower()
 
 
 def read_comment(form: Mapping[str, str]) -> AkismetComment:

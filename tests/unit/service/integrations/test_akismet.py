@@ -19,6 +19,7 @@ KEY = "0123456789abcdef0123456789abcdef01234567"
         ({"api_key": KEY}, "other.modq.example", KEY),  # the body wins
         ({}, f"{KEY}.modq.example", KEY),
         ({}, f"{KEY}.localhost:8000", KEY),
+        ({}, f"{KEY.upper()}.modq.example", KEY),
         ({}, f"{KEY}.rest.akismet.com", KEY),
         ({}, "rest.akismet.com", None),
         ({}, "REST.akismet.com", None),
