@@ -20,6 +20,7 @@ below runs unchanged on Redis Cluster). Keys this module writes:
   | created_at     | unix seconds (float) |
   | decided_at, decided_by, decision_reason | written by the queue when a moderator decides |
   | source         | ``akismet`` for a comment an Akismet client sent (else absent) |
+  | akismet_lookup | the digest naming its ``keys.akismet_lookup`` key (delete both to erase) |
   | permalink, comment_type, comment_date_gmt, lang, blog |
   |                | an Akismet client's fields, as sent (``service.integrations.akismet``) |
 

@@ -138,6 +138,10 @@ def read_comment(form: Mapping[str, str]) -> AkismetComment:
     if permalink and len(permalink) <= THREAD_MAX_CHARS:
         native["thread"] = permalink
     kept["source"] = SOURCE
+    # The comment names its lookup key, so that erasing the comment can delete it too.
+    kept["akismet_lookup"] = lookup_digest(
+        native.get("name", ""), native.get("text", ""), native.get("ip", "")
+    )
     honeypot_name = form.get("honeypot_field_name", "").strip()
     honeypot_filled = bool(honeypot_name) and bool(form.get(honeypot_name, "").strip())
     return AkismetComment(

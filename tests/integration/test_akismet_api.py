@@ -263,12 +263,9 @@ def test_submit_ham_by_author_content_and_ip_approves_the_held_comment(
 ) -> None:
     key = sites["blog-a"]
     guid = check(http, key, comment_content="A deal for you").headers["X-akismet-guid"]
-    assert (
-        redis_client.get(
-            keys.akismet_lookup(lookup_digest("Ada", "A deal for you", "203.0.113.7"), "blog-a")
-        )
-        == guid
-    )
+    digest = lookup_digest("Ada", "A deal for you", "203.0.113.7")
+    assert redis_client.get(keys.akismet_lookup(digest, "blog-a")) == guid
+    assert redis_client.hget(keys.comment(guid, "blog-a"), "akismet_lookup") == digest
     answer = http.post(
         "/1.1/submit-ham", data={**comment(comment_content="A deal for you"), "api_key": key}
     )

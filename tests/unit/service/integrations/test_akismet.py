@@ -72,6 +72,7 @@ def test_read_comment_maps_fields_and_keeps_the_rest() -> None:
         "lang": "en_us",
         "blog": "https://blog.example",
         "source": "akismet",
+        "akismet_lookup": akismet.lookup_digest("Ada", "Hello", "203.0.113.9"),
     }
     assert not (comment.honeypot_filled or comment.trusted or comment.is_test)
 
