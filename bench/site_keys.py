@@ -24,8 +24,8 @@ def measure(rounds: int = 9) -> dict[str, Any]:
     """Best-of-rounds CPU ms per intake request for each mode, and the ratios to ``before``."""
     import redis
 
-    from service.context import services
     from service.http import site_auth
+    from service.http.context import services
     from service.sites import SiteRegistry
     from service.sites.cache import CachedRegistry
 

@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from service import keys
-from service.auth import bearer_token
-from service.context import services
-from service.errors import UnauthorizedError
+from service.http.auth import bearer_token
+from service.http.context import services
+from service.http.errors import UnauthorizedError
 from service.sites import Site, SiteRegistry
 from service.sites.cache import CachedRegistry
+from service.store import keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 

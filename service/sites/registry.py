@@ -27,8 +27,8 @@ from typing import Any, Final
 import redis
 from redis.client import Pipeline
 
-from service import keys
-from service.errors import ConflictError, NotFoundError, ValidationError
+from service.errors import ConflictError, InvalidError, NotFoundError
+from service.store import keys
 
 KEY_BYTES = 20  # 160 bits
 MAX_KEY_CHARS = 200  # longer "keys" are not ours: answered without asking Redis
@@ -70,7 +70,7 @@ def key_digest(key: str) -> str:
 def check_name(name: str) -> str:
     """The name, if it can name a site (lowercase letters, digits, '.', '_', '-'); else 422."""
     if not NAME_PATTERN.match(name):
-        raise ValidationError(
+        raise InvalidError(
             "A site name is 1-64 lowercase letters, digits, '.', '_' or '-', "
             "starting with a letter or digit.",
             fields={"name": "invalid site name"},
@@ -83,7 +83,7 @@ def check_url(url: str | None) -> str | None:
     if not url:
         return None
     if not re.match(r"^https?://[^\s/]+", url) or len(url) > 2048:
-        raise ValidationError(
+        raise InvalidError(
             "A site's URL starts with http:// or https://.", fields={"url": "invalid URL"}
         )
     return url
@@ -155,7 +155,7 @@ class SiteRegistry:
     def rotate(self, name: str, grace_seconds: int = DEFAULT_GRACE_SECONDS) -> str:
         """A new key for the site; the old one keeps working ``grace_seconds`` more (0: none)."""
         if grace_seconds < 0:
-            raise ValidationError(
+            raise InvalidError(
                 "The grace period cannot be negative.", fields={"grace": "0 or more seconds"}
             )
         key = new_key()

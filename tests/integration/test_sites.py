@@ -20,11 +20,11 @@ import pytest
 import redis
 import requests
 
-from service import keys
 from service.domain import CommentStatus
-from service.redis_server import RedisServer, free_port
+from service.runtime.redis_server import RedisServer, free_port
 from service.sites import SiteRegistry
 from service.sites.cache import TTL_SECONDS
+from service.store import keys
 from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import ROOT, GunicornServer
 from tests.integration.queue_support import seed_comment
@@ -93,7 +93,7 @@ def modq(*args: str, redis_url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODQ_")}
     env["MODQ_REDIS_URL"] = redis_url
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "service.cli.main", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -394,7 +394,7 @@ def test_serve_refuses_a_network_address_without_a_site(
         }
     )
     refused = subprocess.run(
-        [sys.executable, "-m", "service.cli", "serve"],
+        [sys.executable, "-m", "service.cli.main", "serve"],
         cwd=ROOT,
         env=env,
         capture_output=True,
