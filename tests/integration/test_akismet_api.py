@@ -15,12 +15,12 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import keys
-from service.app import create_app
+from service.http.app import create_app
 from service.integrations.akismet import lookup_digest, usage_month
-from service.model_holder import ModelHolder
+from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
 from service.sites import SiteRegistry
+from service.store import keys
 from tests.fake_model import FakeModel
 
 BLOG = "https://blog.example"
