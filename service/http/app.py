@@ -14,6 +14,7 @@ from service.http.errors import register_error_handlers
 from service.http.json_provider import FastJSONProvider
 from service.http.logging import configure_logging, install_request_logging
 from service.http.metrics import install_metrics
+from service.http.site_auth import install_site_keys
 from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
 from service.store.connections import create_redis_client
@@ -60,6 +61,7 @@ def create_app(
     install_request_logging(app)
     install_metrics(app)
     register_error_handlers(app)
+    install_site_keys(app)
     _register_blueprints(app)
     return app
 
@@ -67,7 +69,7 @@ def create_app(
 def _register_blueprints(app: Flask) -> None:
     # One blueprint per resource; each module exposes `bp`. Add yours to the tuple.
     from service.http import ui
-    from service.http.api import comments, decisions, health, meta, model, queue, score
+    from service.http.api import akismet, comments, decisions, health, meta, model, queue, score
 
-    for module in (comments, score, model, health, meta, queue, decisions, ui):
+    for module in (comments, score, model, health, meta, queue, decisions, ui, akismet):
         app.register_blueprint(module.bp)

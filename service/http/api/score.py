@@ -11,6 +11,7 @@ from service.http.errors import ValidationError
 from service.http.openapi import documented
 from service.http.payload import read_payload
 from service.http.schemas import ScoreRequest, ScoreResponse, field_errors
+from service.http.site_auth import require_site
 from service.moderation.scoring import moderate_many
 
 bp = Blueprint("score", __name__)
@@ -29,9 +30,11 @@ class InvalidScoreRequestError(ValidationError):
     "Score up to 100 comments; nothing is stored",
     request=ScoreRequest,
     responses={200: ScoreResponse},
-    errors=(400, 413, 415, 422),
+    errors=(400, 413, 415, 422, 503),
     tag="comments",
+    site_auth=True,
 )
+@require_site
 def score_comments() -> Response:
     """Scores, the status the policy would give, and reasons, for each comment."""
     ctx = services()
