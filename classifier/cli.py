@@ -72,7 +72,7 @@ def train(
         paths,
         target,
         seed=DEFAULT_SEED if seed is None else seed,
-        recipe=Recipe(review_budget=review_budget),
+        recipe=None if review_budget is None else Recipe(review_budget=review_budget),
         progress=lambda message: click.echo(message, err=True),
     )
     assert model.directory is not None
