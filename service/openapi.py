@@ -33,6 +33,7 @@ JSON = "application/json"
 _ERROR_TEXT = {
     400: "Malformed request body",
     401: "Missing or wrong moderator token",
+    403: "The form's CSRF token is missing or stale",
     404: "Not found",
     409: "Conflict with the resource's state",
     413: "Request body too large",
@@ -49,12 +50,15 @@ class Operation:
     summary: str
     request: type[BaseModel] | None = None
     request_types: tuple[str, ...] = (JSON,)
+    request_required: bool = True
     responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     auth: bool = False
     tag: str | None = None
     query: dict[str, str] = field(default_factory=dict)
     response_type: str = JSON
+    # Errors answered as an HTML page (the moderator page's), not the JSON error shape
+    html_errors: tuple[int, ...] = ()
 
 
 def documented(
@@ -62,24 +66,28 @@ def documented(
     *,
     request: type[BaseModel] | None = None,
     form: bool = False,
+    request_required: bool = True,
     responses: dict[int, type[BaseModel] | None] | None = None,
     errors: tuple[int, ...] = (),
     auth: bool = False,
     tag: str | None = None,
     query: dict[str, str] | None = None,
     response_type: str = JSON,
+    html_errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Attach an Operation to a view function (apply below the route decorator)."""
     operation = Operation(
         summary=summary,
         request=request,
         request_types=(JSON, FORM) if form else (JSON,),
+        request_required=request_required,
         responses=responses or {200: None},
         errors=tuple(errors) + ((401,) if auth and 401 not in errors else ()),
         auth=auth,
         tag=tag,
         query=query or {},
         response_type=response_type,
+        html_errors=html_errors,
     )
 
     def mark(view: F) -> F:
@@ -151,7 +159,7 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
         if op.request is not None:
             ref = refs[(op.request, "validation")]
             entry["requestBody"] = {
-                "required": True,
+                "required": op.request_required,
                 "content": {kind: {"schema": ref} for kind in op.request_types},
             }
         for status, model in op.responses.items():
@@ -165,6 +173,11 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
             entry["responses"][str(status)] = {
                 "description": _ERROR_TEXT.get(status, "Error"),
                 "content": {JSON: {"schema": refs[(ErrorResponse, "validation")]}},
+            }
+        for status in op.html_errors:
+            entry["responses"][str(status)] = {
+                "description": _ERROR_TEXT.get(status, "Error"),
+                "content": {"text/html": {"schema": {"type": "string"}}},
             }
         if op.auth:
             entry["security"] = [{"bearer": []}]
@@ -187,10 +200,11 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
 
 
 def _describe(status: int) -> str:
-    names: dict[int, Literal["OK", "Created", "No content", "Redirect"]] = {
+    names: dict[int, Literal["OK", "Created", "No content", "Redirect", "See other"]] = {
         200: "OK",
         201: "Created",
         204: "No content",
         302: "Redirect",
+        303: "See other",
     }
     return names.get(status, "Answer")

@@ -49,6 +49,7 @@ def parse(model: type[M], data: Any) -> M:
 
 
 def _body() -> dict[str, Any]:
+    # No body at all means every field's default (documented: the body is optional).
     if not request.get_data(cache=True):
         return {}
     return read_payload(request, services().settings.max_body_bytes, form=False)
@@ -86,8 +87,9 @@ def list_queue() -> Response:
 
 @bp.post("/v1/queue/claim")
 @documented(
-    "Lease up to `limit` pending comments to you",
+    "Lease up to `limit` pending comments to you (no body: 10, oldest first)",
     request=ClaimRequest,
+    request_required=False,
     responses={200: ClaimResponse},
     errors=(400, 415, 422, 503),
     auth=True,
@@ -133,7 +135,7 @@ def stats() -> Response:
 @require_moderator
 def audit() -> Response:
     """Newest audit records first."""
-    raw = request.args.get("limit", "100")
+    raw = request.args.get("limit") or "100"  # `?limit=` means the default
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
         raise ValidationError(fields={"limit": "Must be a whole number from 1 to 500."})
     return jsonify({"items": read_audit(services().redis, count=int(raw)), "next": None})

@@ -35,10 +35,12 @@ from service.auth import (
     sign_out,
 )
 from service.errors import APIError, ForbiddenError
+from service.openapi import documented
 from service.queue import Decision, RejectReason
 from service.queue_items import format_time, is_web_link, link_target
 from service.queue_order import Sort
 from service.queue_stats import read_stats
+from service.ui.bidi import encode_bidi, mark_bidi, reveal_bidi
 from service.ui.view import BATCH_SIZE, age_text, page_queue
 
 bp = Blueprint(
@@ -67,6 +69,9 @@ def _setup(state: BlueprintSetupState) -> None:
     env = state.app.jinja_env
     env.filters["age"] = age_text
     env.filters["link_target"] = link_target
+    env.filters["bidi"] = reveal_bidi
+    env.filters["bidi_href"] = encode_bidi
+    env.filters["bidi_text"] = mark_bidi
     env.tests["web_link"] = is_web_link
 
 
@@ -98,6 +103,13 @@ def _view_args() -> dict[str, Any]:
 
 
 @bp.get("/moderate")
+@documented(
+    "The moderator page: the sign-in form, or the moderator's claimed batch",
+    responses={200: None},
+    errors=(503,),
+    response_type="text/html",
+    tag="moderate",
+)
 def page() -> ResponseReturnValue:
     """The sign-in form, or the moderator's claimed batch with stats."""
     moderator = session_moderator()
@@ -125,6 +137,13 @@ def page() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/renew")
+@documented(
+    "Renew the signed-in moderator's leases (the page's script)",
+    responses={200: None},
+    errors=(401, 503),
+    html_errors=(403,),
+    tag="moderate",
+)
 def renew() -> ResponseReturnValue:
     """Keep the batch of a moderator who is still at work (the page's script calls this)."""
     check_csrf()
@@ -139,6 +158,13 @@ def renew() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/login")
+@documented(
+    "Sign in with a moderator token (form: token, csrf_token)",
+    responses={303: None},
+    html_errors=(401, 403),
+    response_type="text/html",
+    tag="moderate",
+)
 def login() -> ResponseReturnValue:
     """Exchange a moderator token for a session."""
     check_csrf()
@@ -151,6 +177,14 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/logout")
+@documented(
+    "Give the batch back and end the session",
+    responses={303: None},
+    errors=(503,),
+    html_errors=(403,),
+    response_type="text/html",
+    tag="moderate",
+)
 def logout() -> ResponseReturnValue:
     """Give the batch back and end the session."""
     check_csrf()
@@ -162,6 +196,14 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/release")
+@documented(
+    "Give the whole claimed batch back to the queue",
+    responses={303: None},
+    errors=(503,),
+    html_errors=(403,),
+    response_type="text/html",
+    tag="moderate",
+)
 def release() -> ResponseReturnValue:
     """Give the whole batch back to the queue."""
     check_csrf()
@@ -173,6 +215,13 @@ def release() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/decide")
+@documented(
+    "Decide one comment or the selected ones (JSON answer with Accept: application/json)",
+    responses={200: None, 303: None},
+    errors=(401, 422, 503),
+    html_errors=(403,),
+    tag="moderate",
+)
 def decide() -> ResponseReturnValue:
     """Decide one comment (its own button) or every selected one (the bulk buttons)."""
     check_csrf()
