@@ -107,6 +107,10 @@ class Settings:
     # gthread's: each request scores its own comment, and a write waits for nobody.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
+    # gevent worker: a request body must arrive in full within body_timeout_s, and at
+    # most body_readers requests per worker wait for theirs (service/runtime/body_gate.py)
+    body_timeout_s: float = 5.0
+    body_readers: int = 100
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -168,6 +172,8 @@ class Settings:
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
             batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", batch_wait_ms, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
+            body_timeout_s=reader.float("MODQ_BODY_TIMEOUT_S", 5.0, low=0.1, high=300.0),
+            body_readers=reader.int("MODQ_BODY_READERS", 100, low=1, high=100_000),
         )
         _check_thresholds(settings.thresholds)
         return settings

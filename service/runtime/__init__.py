@@ -1,0 +1,1 @@
+"""Running the service: gunicorn configuration and worker, the embedded Redis."""
