@@ -13,6 +13,7 @@ from classifier import hashing_is_compiled
 from service.batching import new_batcher
 from service.context import EXTENSION_KEY, WRITE_BATCH_MAX, Services
 from service.errors import register_error_handlers
+from service.http.rate_limits import install_rate_limits
 from service.json_codec import FastJSONProvider
 from service.logging import configure_logging, install_request_logging
 from service.metrics import install_metrics
@@ -79,6 +80,7 @@ def create_app(
     install_metrics(app)
     register_error_handlers(app)
     _register_blueprints(app)
+    install_rate_limits(app, settings, redis_client)
     return app
 
 

@@ -19,6 +19,9 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
+
+Rate limit counters (service/http/rate_limits.py) live under ``modq:limits:``,
+one key per limit, scope and address or site, each expiring with its window.
 """
 
 from __future__ import annotations
@@ -76,3 +79,8 @@ def audit(namespace: str = DEFAULT_NAMESPACE) -> str:
 def stats_decided(hour: int, namespace: str = DEFAULT_NAMESPACE) -> str:
     """Hash of decision counts in one UTC hour (hour = unix seconds // 3600)."""
     return f"{_base(namespace)}:stats:decided:{hour}"
+
+
+def rate_limits() -> str:
+    """Prefix of the rate limiter's counters (the limits library appends its own key)."""
+    return f"{PREFIX}:limits"

@@ -37,8 +37,10 @@ _ERROR_TEXT = {
     404: "Not found",
     409: "Conflict with the resource's state",
     413: "Request body too large",
+    408: "The request body did not arrive in time (MODQ_BODY_TIMEOUT_S)",
     415: "Unsupported content type",
     422: "Invalid fields, each named in error.fields",
+    429: "Over a rate limit; retry after Retry-After seconds",
     503: "A dependency (Redis) is unavailable; retry after Retry-After seconds",
 }
 
@@ -82,7 +84,8 @@ def documented(
         request_types=(JSON, FORM) if form else (JSON,),
         request_required=request_required,
         responses=responses or {200: None},
-        errors=tuple(errors) + ((401,) if auth and 401 not in errors else ()),
+        # Moderator endpoints: a bad token is 401, and too many of them 429.
+        errors=tuple(errors) + tuple(s for s in (401, 429) if auth and s not in errors),
         auth=auth,
         tag=tag,
         query=query or {},

@@ -44,6 +44,13 @@ BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
 }
 
 
+# A person comments a few times a minute at most; a site's server relays all of its
+# commenters; failed moderator sign-ins and bad tokens per address.
+DEFAULT_RATE_LIMIT = "10/minute;100/hour"
+DEFAULT_SITE_RATE_LIMIT = "6000/minute"
+DEFAULT_AUTH_RATE_LIMIT = "10/minute;100/hour"
+
+
 class Mode(str, Enum):
     """How decisions are applied: enforce them, or record them and approve everything."""
 
@@ -111,6 +118,12 @@ class Settings:
     # most body_readers requests per worker wait for theirs (service/runtime/body_gate.py)
     body_timeout_s: float = 5.0
     body_readers: int = 100
+    # Rate limits in the limits library's notation (service/http/rate_limits.py); None:
+    # no limit. from_env's defaults are DEFAULT_RATE_LIMIT and the like; a Settings
+    # built in code (the tests) limits nothing unless it says so.
+    rate_limit: str | None = None
+    site_rate_limit: str | None = None
+    auth_rate_limit: str | None = None
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -174,6 +187,9 @@ class Settings:
             batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
             body_timeout_s=reader.float("MODQ_BODY_TIMEOUT_S", 5.0, low=0.1, high=300.0),
             body_readers=reader.int("MODQ_BODY_READERS", 100, low=1, high=100_000),
+            rate_limit=reader.rate_limit("MODQ_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            site_rate_limit=reader.rate_limit("MODQ_SITE_RATE_LIMIT", DEFAULT_SITE_RATE_LIMIT),
+            auth_rate_limit=reader.rate_limit("MODQ_AUTH_RATE_LIMIT", DEFAULT_AUTH_RATE_LIMIT),
         )
         _check_thresholds(settings.thresholds)
         return settings
@@ -325,6 +341,22 @@ class _Reader:
                 raise SettingsError(f"{name}: the entry {entry!r} has no letters or digits")
             entries.append(entry)
         return tuple(entries)
+
+    def rate_limit(self, name: builtins.str, default: builtins.str) -> builtins.str | None:
+        value = self._raw(name)
+        if value is None:
+            value = default
+        if value.lower() in ("off", "none", "0"):
+            return None
+        from limits import parse_many  # only here: settings import nothing heavy
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be limits like 10/minute;100/hour (or off), got {value!r}"
+            ) from None
+        return value
 
     def networks(
         self, name: builtins.str

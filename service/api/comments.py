@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from service.context import services
 from service.domain import is_comment_id, new_comment_id
 from service.errors import NotFoundError, ValidationError
+from service.http.rate_limits import check_rate_limits
 from service.moderation import moderate
 from service.openapi import documented
 from service.payload import client_ip, read_payload
@@ -32,7 +33,7 @@ class InvalidCommentError(ValidationError):
     request=CommentIn,
     form=True,
     responses={201: CommentCreated, 200: CommentCreated},
-    errors=(400, 413, 415, 422, 503),
+    errors=(400, 408, 413, 415, 422, 429, 503),
     tag="comments",
 )
 def create_comment() -> Response:
@@ -42,6 +43,7 @@ def create_comment() -> Response:
     # Read before announcing: a client that sends its body slowly must not keep the
     # other requests' model call and write waiting for it.
     body = read_payload(request, settings.max_body_bytes)
+    check_rate_limits(body)
     # Announced to both batchers until this request submits to each: the model call and
     # the Redis write it would join wait (briefly) for it, and for the others on their way.
     with ctx.scorer.coming(), ctx.writes.coming():

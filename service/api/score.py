@@ -7,6 +7,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from service.context import services
 from service.errors import ValidationError
+from service.http.rate_limits import check_rate_limits
 from service.moderation import moderate_many
 from service.native_thread import run_beside_requests
 from service.openapi import documented
@@ -29,13 +30,14 @@ class InvalidScoreRequestError(ValidationError):
     "Score up to 100 comments; nothing is stored",
     request=ScoreRequest,
     responses={200: ScoreResponse},
-    errors=(400, 413, 415, 422),
+    errors=(400, 408, 413, 415, 422, 429),
     tag="comments",
 )
 def score_comments() -> Response:
     """Scores, the status the policy would give, and reasons, for each comment."""
     ctx = services()
     body = read_payload(request, ctx.settings.max_body_bytes, form=False)
+    check_rate_limits(None)
     try:
         parsed = ScoreRequest.model_validate(
             body, context={"max_text_chars": ctx.settings.max_text_chars}

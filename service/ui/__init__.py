@@ -161,6 +161,7 @@ def renew() -> ResponseReturnValue:
 @documented(
     "Sign in with a moderator token (form: token, csrf_token)",
     responses={303: None},
+    errors=(429,),
     html_errors=(401, 403),
     response_type="text/html",
     tag="moderate",

@@ -55,6 +55,11 @@ class GunicornServer:
                 "MODQ_THREADS": "4",
                 "MODQ_DATA_DIR": str(directory / "data"),
                 "MODQ_LOG_LEVEL": "INFO",
+                # The tests post thousands of comments from 127.0.0.1; the rate limit
+                # tests set their own limits.
+                "MODQ_RATE_LIMIT": "off",
+                "MODQ_SITE_RATE_LIMIT": "off",
+                "MODQ_AUTH_RATE_LIMIT": "off",
             }
         )
         self.env.update(env or {})
