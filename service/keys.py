@@ -22,6 +22,8 @@ Keys (``P`` = ``modq:{default}``):
 
 Rate limit counters (service/http/rate_limits.py) live under ``modq:limits:``,
 one key per limit, scope and address or site, each expiring with its window.
+``modq:session:<sha256 of the id>`` (string, the moderator's name) is one moderator
+page session, expiring after MODQ_SESSION_IDLE_MINUTES without a request.
 """
 
 from __future__ import annotations
@@ -84,3 +86,8 @@ def stats_decided(hour: int, namespace: str = DEFAULT_NAMESPACE) -> str:
 def rate_limits() -> str:
     """Prefix of the rate limiter's counters (the limits library appends its own key)."""
     return f"{PREFIX}:limits"
+
+
+def moderator_session(id_hash: str) -> str:
+    """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
+    return f"{PREFIX}:session:{id_hash}"

@@ -124,6 +124,8 @@ class Settings:
     rate_limit: str | None = None
     site_rate_limit: str | None = None
     auth_rate_limit: str | None = None
+    # A moderator page session ends after this long without a request from its moderator
+    session_idle_minutes: int = 60
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -190,6 +192,9 @@ class Settings:
             rate_limit=reader.rate_limit("MODQ_RATE_LIMIT", DEFAULT_RATE_LIMIT),
             site_rate_limit=reader.rate_limit("MODQ_SITE_RATE_LIMIT", DEFAULT_SITE_RATE_LIMIT),
             auth_rate_limit=reader.rate_limit("MODQ_AUTH_RATE_LIMIT", DEFAULT_AUTH_RATE_LIMIT),
+            session_idle_minutes=reader.int(
+                "MODQ_SESSION_IDLE_MINUTES", 60, low=1, high=30 * 24 * 60
+            ),
         )
         _check_thresholds(settings.thresholds)
         return settings

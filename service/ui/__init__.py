@@ -147,7 +147,7 @@ def page() -> ResponseReturnValue:
 def renew() -> ResponseReturnValue:
     """Keep the batch of a moderator who is still at work (the page's script calls this)."""
     check_csrf()
-    moderator = session_moderator()
+    moderator = session_moderator(active=False)  # automatic: not the moderator's activity
     if moderator is None:
         return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
     queue = page_queue()
