@@ -18,23 +18,29 @@ from service.json_codec import FastJSONProvider
 from service.logging import configure_logging, install_request_logging
 from service.metrics import install_metrics
 from service.model_holder import ModelHolder
-from service.settings import Settings
+from service.settings import DEFAULT_REDIS_TIMEOUT_MS, Settings
 
 
-def create_redis_client(url: str) -> redis.Redis:
-    """A pooled client with short timeouts, so a dead Redis gives a quick 503.
+def create_redis_client(url: str, timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS) -> redis.Redis:
+    """A pooled client with short timeouts, so a dead or hung Redis gives a quick 503.
 
-    One quick retry: after a Redis restart the first command on a pooled
-    connection fails, and the retry reconnects; more retries would only make
-    a dead Redis slower to report.
+    One quick retry on a connection error: after a Redis restart the first command
+    on a pooled connection fails, and the retry reconnects; more retries would only
+    make a dead Redis slower to report. A timeout (a hung Redis) is not retried: it
+    costs ``timeout_ms`` (MODQ_REDIS_TIMEOUT_MS) once.
     """
+    timeout = timeout_ms / 1000.0
     return redis.Redis.from_url(
         url,
         decode_responses=True,
-        socket_timeout=2.0,
-        socket_connect_timeout=1.0,
+        socket_timeout=timeout,
+        socket_connect_timeout=min(1.0, timeout),
         health_check_interval=15,
-        retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
+        retry=Retry(
+            ExponentialBackoff(cap=0.05, base=0.01),
+            retries=1,
+            supported_errors=(redis.ConnectionError,),
+        ),
     )
 
 
@@ -59,7 +65,7 @@ def create_app(
                 "MODQ_REDIS_URL is not set: start the service with `modq serve` "
                 "(which starts an embedded Redis) or point MODQ_REDIS_URL at a Redis"
             )
-        redis_client = create_redis_client(settings.redis_url)
+        redis_client = create_redis_client(settings.redis_url, settings.redis_timeout_ms)
     app = Flask(__name__)
     # One byte of slack: a streamed (chunked) body is read up to max+1 bytes, so
     # service.payload can tell "exactly at the limit" from "over it" and answer 413.

@@ -10,9 +10,10 @@ they can keep a connection of their own and only pack, send and read.
 What the pool's path gave is kept: the connection is made in the process that uses
 it (gunicorn forks after loading the app), its health check runs as the pool's
 does (a PING after ``health_check_interval`` idle seconds), a connection or
-timeout error drops the socket and the commands are sent once more on a new one
-(the client's ``Retry`` of one retry does the same), and an error reply takes its
-command's place among the replies without failing the others.
+error drops the socket and the commands are sent once more on a new one (the
+client's ``Retry`` of one retry does the same; a timeout drops the socket and is
+raised at once, so a hung Redis costs one ``MODQ_REDIS_TIMEOUT_MS``, not two), and
+an error reply takes its command's place among the replies without failing the others.
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ class DedicatedConnection:
 
     def execute_many(self, commands: Sequence[Command]) -> list[Any]:
         """Send the commands in one write and read their replies, in order; an error
-        reply (``ResponseError``) is returned in its command's place. A connection or
-        timeout error is raised when a second connection fails too."""
+        reply (``ResponseError``) is returned in its command's place. A connection
+        error is raised when a second connection fails too; a timeout at once."""
         try:
             return self._round_trip(commands)
-        except (RedisConnectionError, RedisTimeoutError):
+        except RedisTimeoutError:
+            raise  # _round_trip dropped the socket; waiting again would double the cost
+        except RedisConnectionError:
             self._drop()
             return self._round_trip(commands)  # a new connection, as the client's Retry
 

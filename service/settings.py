@@ -49,6 +49,9 @@ BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
 DEFAULT_RATE_LIMIT = "10/minute;100/hour"
 DEFAULT_SITE_RATE_LIMIT = "6000/minute"
 DEFAULT_AUTH_RATE_LIMIT = "10/minute;100/hour"
+# A comment write with fsync takes milliseconds even under load; a hung Redis is cut
+# off after this.
+DEFAULT_REDIS_TIMEOUT_MS = 500
 
 
 class Mode(str, Enum):
@@ -126,6 +129,9 @@ class Settings:
     auth_rate_limit: str | None = None
     # A moderator page session ends after this long without a request from its moderator
     session_idle_minutes: int = 60
+    # The longest one Redis call may wait for its reply: a hung Redis costs a request
+    # this (then 503), not seconds.
+    redis_timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -194,6 +200,9 @@ class Settings:
             auth_rate_limit=reader.rate_limit("MODQ_AUTH_RATE_LIMIT", DEFAULT_AUTH_RATE_LIMIT),
             session_idle_minutes=reader.int(
                 "MODQ_SESSION_IDLE_MINUTES", 60, low=1, high=30 * 24 * 60
+            ),
+            redis_timeout_ms=reader.int(
+                "MODQ_REDIS_TIMEOUT_MS", DEFAULT_REDIS_TIMEOUT_MS, low=10, high=60_000
             ),
         )
         _check_thresholds(settings.thresholds)

@@ -11,7 +11,8 @@
 Over a limit: 429 with ``Retry-After`` and the error shape; the intake checks before
 it validates, scores or stores anything. The counters are fixed windows in Redis
 (one key per limit and address, ``keys.rate_limits()`` prefix). When Redis fails, a
-limit fails open: the request goes on (and the intake answers 503 from the store).
+limit fails open: the request goes on (and the intake answers 503 from the store),
+and the intake's limits step aside for 5 s, so a hung Redis is waited for once.
 
 The intake calls the limiter's strategy itself, once its body is read (the relayed
 address is in the body), instead of flask-limiter's decorator: one Redis call per
@@ -46,15 +47,19 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = "modq.rate_limits"
 # The blueprints whose endpoints flask-limiter's decorators guard
 MODERATOR_BLUEPRINTS = ("queue", "moderate")
+PAUSE_AFTER_FAILURE_S = 5.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class RateLimits:
     """The app's limiter and the parsed limits of the intake."""
 
     limiter: Limiter
     commenter: tuple[RateLimitItem, ...]
     site: tuple[RateLimitItem, ...]
+    # After a Redis failure the limits step aside for a while (monotonic time until
+    # which they do), so that a hung Redis costs a request one timeout, the store's.
+    paused_until: float = 0.0
 
     def check_commenter(self, address: str | None) -> None:
         """429 if this commenter address is over ``MODQ_RATE_LIMIT`` (counts this request)."""
@@ -67,6 +72,8 @@ class RateLimits:
             self._hit("site", self.site, site)
 
     def _hit(self, scope: str, items: Sequence[RateLimitItem], key: str) -> None:
+        if self.paused_until and time.monotonic() < self.paused_until:
+            return
         strategy = self.limiter.limiter
         try:
             for item in items:
@@ -76,6 +83,7 @@ class RateLimits:
         except (redis.RedisError, StorageError) as error:
             # Fail open: a limiter that is down must not take the intake down with it.
             log.warning("rate limiter unavailable, not limiting: %s", type(error).__name__)
+            self.paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
 
 
 def _limited(item: RateLimitItem, reset_time: float) -> RateLimitedError:
