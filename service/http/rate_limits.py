@@ -36,11 +36,11 @@ from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 
-from service import keys
-from service.context import services
-from service.errors import RateLimitedError, error_response
-from service.payload import client_ip
+from service.http.context import services
+from service.http.errors import RateLimitedError, error_response
+from service.http.payload import client_ip
 from service.settings import Settings
+from service.store import keys
 
 log = logging.getLogger(__name__)
 

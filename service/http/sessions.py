@@ -21,7 +21,7 @@ import secrets
 
 import redis
 
-from service import keys
+from service.store import keys
 
 
 class ModeratorSessions:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from service.redis_server import RedisServer, RedisServerError
+from service.runtime.redis_server import RedisServer, RedisServerError
 
 log = logging.getLogger("modq.embedded")
 

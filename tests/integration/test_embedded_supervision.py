@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 from tests.integration.test_health_serve import Serve, alive
 

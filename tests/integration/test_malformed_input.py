@@ -16,8 +16,8 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.openapi import build_openapi
-from service.redis_server import RedisServer
+from service.http.openapi import build_openapi
+from service.runtime.redis_server import RedisServer
 from tests.integration.conftest import HOLD_ALL, _serve
 from tests.integration.gunicorn_support import GunicornServer
 from tests.integration.test_queue_api import ALICE, auth, make_app

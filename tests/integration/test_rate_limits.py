@@ -14,9 +14,9 @@ import pytest
 import redis
 import requests
 
-from service.app import create_app
-from service.model_holder import ModelHolder
-from service.redis_server import RedisServer
+from service.http.app import create_app
+from service.moderation.model_holder import ModelHolder
+from service.runtime.redis_server import RedisServer
 from service.settings import Settings
 from tests.fake_model import FakeModel
 from tests.integration.conftest import APPROVE_ALL, _serve

@@ -15,7 +15,7 @@ import orjson
 import pytest
 import requests
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.conftest import APPROVE_ALL
 from tests.integration.gunicorn_support import GunicornServer
 
