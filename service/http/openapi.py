@@ -32,7 +32,7 @@ JSON = "application/json"
 
 _ERROR_TEXT = {
     400: "Malformed request body",
-    401: "Missing or wrong moderator token",
+    401: "Missing or wrong token (a moderator's, or a site's key)",
     403: "The form's CSRF token is missing or stale",
     404: "Not found",
     409: "Conflict with the resource's state",
@@ -61,6 +61,7 @@ class Operation:
     response_type: str = JSON
     # Errors answered as an HTML page (the moderator page's), not the JSON error shape
     html_errors: tuple[int, ...] = ()
+    site_auth: bool = False  # a site's key (needed once any site exists)
 
 
 def documented(
@@ -76,6 +77,7 @@ def documented(
     query: dict[str, str] | None = None,
     response_type: str = JSON,
     html_errors: tuple[int, ...] = (),
+    site_auth: bool = False,
 ) -> Callable[[F], F]:
     """Attach an Operation to a view function (apply below the route decorator)."""
     operation = Operation(
@@ -84,13 +86,15 @@ def documented(
         request_types=(JSON, FORM) if form else (JSON,),
         request_required=request_required,
         responses=responses or {200: None},
-        # Moderator endpoints: a bad token is 401, and too many of them 429.
-        errors=tuple(errors) + tuple(s for s in (401, 429) if auth and s not in errors),
+        # A bad token is 401; too many bad tokens (moderators) or requests (sites) 429.
+        errors=tuple(errors)
+        + tuple(s for s in (401, 429) if (auth or site_auth) and s not in errors),
         auth=auth,
         tag=tag,
         query=query or {},
         response_type=response_type,
         html_errors=html_errors,
+        site_auth=site_auth,
     )
 
     def mark(view: F) -> F:
@@ -184,6 +188,9 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
             }
         if op.auth:
             entry["security"] = [{"bearer": []}]
+        if op.site_auth:
+            # Optional while no site exists (the {} alternative): modq is open then.
+            entry["security"] = [{"siteKey": []}, {}]
         paths.setdefault(path, {})[method] = entry
 
     return {
@@ -197,7 +204,14 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "siteKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A site's key (`modq sites add`); required once any site exists",
+                },
+            },
         },
     }
 

@@ -3,7 +3,7 @@
 - ``MODQ_RATE_LIMIT`` per commenter address on the intake (``POST /v1/comments``,
   ``POST /v1/score``): the ``ip`` a site relays when the request comes from an
   authenticated site, else the request's own address (``MODQ_TRUSTED_PROXIES``).
-- ``MODQ_SITE_RATE_LIMIT`` per site on the same endpoints (once sites exist).
+- ``MODQ_SITE_RATE_LIMIT`` per site (its key) on the same endpoints.
 - ``MODQ_AUTH_RATE_LIMIT`` per address on failed moderator sign-ins and bad tokens:
   only 401 answers count, and over the limit every moderator request from that
   address gets 429 until the window ends.
@@ -23,6 +23,7 @@ use flask-limiter's decorators with ``deduct_when``.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import math
 import time
@@ -39,6 +40,7 @@ from limits.errors import StorageError
 from service.http.context import services
 from service.http.errors import RateLimitedError, error_response
 from service.http.payload import client_ip
+from service.http.site_auth import current_site
 from service.settings import Settings
 from service.store import keys
 
@@ -103,20 +105,31 @@ def rate_limits(app: Flask) -> RateLimits:
 def check_rate_limits(body: dict[str, Any] | None) -> None:
     """429 if the commenter of this request (or its site) is over its limit.
 
-    ``body``: the request's payload, whose ``ip`` is the commenter's address when an
-    authenticated site relays it; None (or no site): the request's own address.
+    ``body``: the comment's payload. From an authenticated site, its ``ip`` is the
+    commenter's address (a site that relays none is limited per site only: its own
+    server's address stands for all of its commenters); from anyone else, the
+    request's address. None (``/v1/score``): the request's address, unless a site sent it.
     """
     limits = rate_limits(current_app)
     if not limits.commenter and not limits.site:
         return
+    site = current_site()
+    if site is not None:
+        limits.check_site(site.name)
     limits.check_commenter(commenter_address(body))
-    limits.check_site(None)
 
 
 def commenter_address(body: dict[str, Any] | None) -> str | None:
     """Whose comment this is, for the limits: a site's relayed ``ip``, else the request's."""
-    del body  # a relayed ip is believed only from an authenticated site (none yet)
-    return client_ip(request, services().settings.trusted_proxies)
+    if current_site() is None:
+        return client_ip(request, services().settings.trusted_proxies)
+    relayed = body.get("ip") if body is not None else None
+    if not isinstance(relayed, str) or not relayed.strip():
+        return None
+    try:
+        return str(ipaddress.ip_address(relayed.strip()))
+    except ValueError:
+        return None  # validation answers 422 for it; not a key to count under
 
 
 def parse_limits(text: str | None) -> tuple[RateLimitItem, ...]:

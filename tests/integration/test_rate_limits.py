@@ -18,6 +18,7 @@ from service.http.app import create_app
 from service.moderation.model_holder import ModelHolder
 from service.runtime.redis_server import RedisServer
 from service.settings import Settings
+from service.sites import SiteRegistry
 from tests.fake_model import FakeModel
 from tests.integration.conftest import APPROVE_ALL, _serve
 from tests.integration.gunicorn_support import GunicornServer
@@ -122,3 +123,30 @@ def test_the_limiter_fails_open_when_redis_is_down(own_redis: RedisServer) -> No
     down = http.post("/v1/comments", json=comment)
     assert down.status_code == 503  # from the store: the limiter let it through
     assert "Retry-After" in down.headers
+
+
+def test_a_site_is_limited_per_key_and_its_relayed_ip_per_commenter(
+    own_redis: RedisServer,
+) -> None:
+    client = redis.Redis.from_url(own_redis.url, decode_responses=True)
+    key = SiteRegistry(client).add("blog")
+    settings = Settings(
+        redis_url=own_redis.url,
+        rate_limit="3/minute",
+        site_rate_limit="6/minute",
+        secret_key="s" * 64,
+    )
+    app = create_app(settings, models=ModelHolder(FakeModel()))  # type: ignore[arg-type]
+    http = app.test_client()
+
+    def post(ip: str | None) -> int:
+        body = {"name": "Ada", "email": "ada@example.org", "text": "Fine.", "ip": ip}
+        answer = http.post("/v1/comments", json=body, headers={"Authorization": f"Bearer {key}"})
+        return answer.status_code
+
+    # the relayed address is the commenter's: A is limited, B and C are not
+    assert [post("198.51.100.1") for _ in range(4)] == [201, 201, 201, 429]
+    assert [post("198.51.100.2"), post("198.51.100.3")] == [201, 201]
+    # the site's own limit: 6 requests a minute, whoever the commenters
+    assert post("198.51.100.4") == 429
+    client.close()

@@ -25,19 +25,24 @@ from service.http.queue_schemas import (
     ReleaseResponse,
 )
 from service.http.schemas import field_errors
+from service.http.site_auth import site_registry
 from service.queue.items import format_time
-from service.queue.review import ReviewQueue
-from service.queue.stats import read_stats
-from service.store.decision_log import read_audit
+from service.queue.scope import ScopedQueue
+from service.sites.scope import visible_namespaces
 
 bp = Blueprint("queue", __name__)
 M = TypeVar("M", bound=BaseModel)
 
 
-def review_queue() -> ReviewQueue:
-    """The queue over this app's Redis, with the configured lease."""
+def review_queue(site: str | None = None) -> ScopedQueue:
+    """The queues of the sites the calling moderator sees (only ``site`` if named)."""
     ctx = services()
-    return ReviewQueue(ctx.redis, lease_seconds=ctx.settings.lease_seconds)
+    allowed = ctx.settings.moderator_sites(current_moderator())
+    namespaces = visible_namespaces(site_registry().names(), allowed, site)
+    return ScopedQueue.over(ctx.redis, namespaces, lease_seconds=ctx.settings.lease_seconds)
+
+
+SITE_QUERY = "only this site's comments (default: every site you may see)"
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -71,6 +76,7 @@ def _known_id(comment_id: str) -> str:
     query={
         "sort": "oldest (default) | newest | score (most likely bad first) | uncertain",
         "thread": "only comments of this thread",
+        "site": SITE_QUERY,
         "limit": "1-200, default 50",
         "cursor": "the `next` of the previous page",
     },
@@ -79,7 +85,7 @@ def _known_id(comment_id: str) -> str:
 def list_queue() -> Response:
     """One page of pending comments."""
     query = parse(QueueQuery, request.args.to_dict())
-    queue = review_queue()
+    queue = review_queue(query.site)
     page = queue.list_pending(query.sort, query.thread, query.limit, query.cursor)
     now = queue.clock()
     return jsonify({"items": [item.to_api(now) for item in page.items], "next": page.next})
@@ -99,7 +105,7 @@ def list_queue() -> Response:
 def claim() -> Response:
     """Lease comments to the calling moderator (their live leases come back first)."""
     body = parse(ClaimRequest, _body())
-    queue = review_queue()
+    queue = review_queue(body.site)
     result = queue.claim(current_moderator(), body.limit, body.sort, body.thread)
     now = queue.clock()
     return jsonify(
@@ -114,23 +120,24 @@ def claim() -> Response:
 @documented(
     "Queue depth, oldest age, leases, decisions per hour and per moderator",
     responses={200: QueueStats},
-    errors=(503,),
+    errors=(404, 503),
     auth=True,
     tag="queue",
+    query={"site": SITE_QUERY},
 )
 @require_moderator
 def stats() -> Response:
-    """A snapshot of the queue."""
-    return jsonify(read_stats(review_queue()))
+    """A snapshot of the queue, summed over the sites in view, each site's beside."""
+    return jsonify(review_queue(_site_arg()).stats())
 
 
 @bp.get("/v1/queue/audit")
 @documented(
     "The newest audit records: who decided what, when",
-    errors=(422, 503),
+    errors=(404, 422, 503),
     auth=True,
     tag="queue",
-    query={"limit": "1-500, default 100"},
+    query={"limit": "1-500, default 100", "site": SITE_QUERY},
 )
 @require_moderator
 def audit() -> Response:
@@ -138,7 +145,12 @@ def audit() -> Response:
     raw = request.args.get("limit") or "100"  # `?limit=` means the default
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
         raise ValidationError(fields={"limit": "Must be a whole number from 1 to 500."})
-    return jsonify({"items": read_audit(services().redis, count=int(raw)), "next": None})
+    return jsonify({"items": review_queue(_site_arg()).audit(int(raw)), "next": None})
+
+
+def _site_arg() -> str | None:
+    site = request.args.get("site", "").strip()
+    return site[:64] or None
 
 
 @bp.get("/v1/queue/<comment_id>")
@@ -152,7 +164,8 @@ def get_item(comment_id: str) -> Response:
 
 @bp.post("/v1/queue/<comment_id>/decision")
 @documented(
-    "Approve or reject a pending comment (once; 409 after that or on someone else's lease)",
+    "Approve or reject a pending comment (once; 409 after that or on someone else's lease); "
+    'with "correct": true, re-decide any earlier decision, automatic or human',
     request=DecisionRequest,
     responses={200: DecisionResponse},
     errors=(400, 404, 409, 415, 422, 503),
@@ -164,7 +177,12 @@ def decide(comment_id: str) -> Response:
     """Record the calling moderator's decision."""
     body = parse(DecisionRequest, _body())
     result = review_queue().decide(
-        _known_id(comment_id), current_moderator(), body.decision, body.reason, via="api"
+        _known_id(comment_id),
+        current_moderator(),
+        body.decision,
+        body.reason,
+        via="api",
+        correct=body.correct,
     )
     return jsonify(
         {
@@ -173,6 +191,8 @@ def decide(comment_id: str) -> Response:
             "reason": result.reason,
             "decided_at": result.decided_at,
             "decided_by": result.decided_by,
+            "event": result.event,
+            "previous_status": result.previous,
         }
     )
 
