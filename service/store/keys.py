@@ -100,6 +100,8 @@ def rate_limits() -> str:
 def moderator_session(id_hash: str) -> str:
     """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
     return f"{PREFIX}:session:{id_hash}"
+
+
 SITES_TAG = "sites"
 
 
