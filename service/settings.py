@@ -137,6 +137,9 @@ class Settings:
     # The longest one Redis call may wait for its reply: a hung Redis costs a request
     # this (then 503), not seconds.
     redis_timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS
+    # Decided comments older than this lose IP, user agent, referrer and e-mail
+    # (service/privacy/retention.py); None: kept (MODQ_RETENTION_DAYS=off).
+    retention_days: int | None = 90
 
     def moderator_sites(self, name: str) -> frozenset[str] | None:
         """The sites a moderator may see; None for every site."""
@@ -214,6 +217,7 @@ class Settings:
             redis_timeout_ms=reader.int(
                 "MODQ_REDIS_TIMEOUT_MS", DEFAULT_REDIS_TIMEOUT_MS, low=10, high=60_000
             ),
+            retention_days=reader.optional_days("MODQ_RETENTION_DAYS", 90),
         )
         _check_thresholds(settings.thresholds)
         return settings
@@ -387,6 +391,12 @@ class _Reader:
                 raise SettingsError(f"{name}: the entry {entry!r} has no letters or digits")
             entries.append(entry)
         return tuple(entries)
+
+    def optional_days(self, name: builtins.str, default: builtins.int) -> builtins.int | None:
+        value = self._raw(name)
+        if value is not None and value.lower() in ("off", "none"):
+            return None
+        return self.int(name, default, low=1, high=100 * 365)
 
     def rate_limit(self, name: builtins.str, default: builtins.str) -> builtins.str | None:
         value = self._raw(name)

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "service.cli.imports",
     "service.cli.retrain",
     "service.cli.sites",
+    "service.cli.privacy",
 )
 
 

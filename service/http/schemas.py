@@ -103,6 +103,12 @@ class CommentIn(BaseModel):
         description="The site's own id; posting the same (thread, external_id) again "
         "returns the comment already stored instead of a duplicate.",
     )
+    external_author: str | None = Field(
+        None,
+        max_length=200,
+        description="The site's own id of the commenter: a site's erasure request "
+        "(POST /v1/privacy/erase) can name the person by it.",
+    )
     ip: str | None = Field(None, max_length=45, description="The commenter's IP address.")
     user_agent: str | None = Field(None, max_length=1000, description="The browser's User-Agent.")
     referrer: str | None = Field(None, max_length=2048, description="The page the form was on.")
@@ -112,6 +118,7 @@ class CommentIn(BaseModel):
         "thread",
         "parent_id",
         "external_id",
+        "external_author",
         "ip",
         "user_agent",
         "referrer",
@@ -154,7 +161,9 @@ class CommentIn(BaseModel):
         except ValueError:
             raise ValueError("must be an IPv4 or IPv6 address") from None
 
-    @field_validator("thread", "parent_id", "external_id", "user_agent", "referrer")
+    @field_validator(
+        "thread", "parent_id", "external_id", "external_author", "user_agent", "referrer"
+    )
     @classmethod
     def _check_plain(cls, value: str | None) -> str | None:
         return None if value is None else _no_control_characters(value)

@@ -134,3 +134,7 @@ def post_worker_init(worker: Any) -> None:
         # Connections are made after the fork (each process its own): now, not on the
         # first comment.
         worker.wsgi.extensions[EXTENSION_KEY].store.connect()
+        from service.runtime.retention import start_retention
+
+        services = worker.wsgi.extensions[EXTENSION_KEY]
+        start_retention(services.redis, services.settings.retention_days)

@@ -97,6 +97,11 @@ def rate_limits() -> str:
     return f"{PREFIX}:limits"
 
 
+def retention_lock() -> str:
+    """String with a TTL: the process that runs this hour's retention sweep holds it."""
+    return f"{PREFIX}:retention:lock"
+
+
 def moderator_session(id_hash: str) -> str:
     """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
     return f"{PREFIX}:session:{id_hash}"
