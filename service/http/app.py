@@ -6,9 +6,11 @@ import logging
 
 import redis
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
 from classifier import hashing_is_compiled
 from service.concurrency.batching import new_batcher
+from service.domain import COMMENT_ID_REGEX
 from service.http.context import EXTENSION_KEY, WRITE_BATCH_MAX, Services
 from service.http.errors import register_error_handlers
 from service.http.json_provider import FastJSONProvider
@@ -61,9 +63,17 @@ def create_app(
     install_request_logging(app)
     install_metrics(app)
     register_error_handlers(app)
+    app.url_map.converters["comment_id"] = CommentIdConverter
     _register_blueprints(app)
     install_rate_limits(app, settings, redis_client)
     return app
+
+
+class CommentIdConverter(BaseConverter):
+    """A URL segment shaped like a comment id: ``/v1/queue/claim`` is then no comment's
+    page, and its 405 names only the methods it has."""
+
+    regex = COMMENT_ID_REGEX
 
 
 def _register_blueprints(app: Flask) -> None:

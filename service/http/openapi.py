@@ -22,11 +22,13 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from service.domain import COMMENT_ID_PATTERN
 from service.http.schemas import ErrorResponse
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ATTRIBUTE = "__openapi__"
+QueryParam = str | tuple[str, dict[str, Any]]
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
@@ -57,7 +59,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     auth: bool = False
     tag: str | None = None
-    query: dict[str, str] = field(default_factory=dict)
+    # name -> description, or (description, JSON schema) for a value that is not any string
+    query: dict[str, QueryParam] = field(default_factory=dict)
     response_type: str = JSON
     # Errors answered as an HTML page (the moderator page's), not the JSON error shape
     html_errors: tuple[int, ...] = ()
@@ -74,7 +77,7 @@ def documented(
     errors: tuple[int, ...] = (),
     auth: bool = False,
     tag: str | None = None,
-    query: dict[str, str] | None = None,
+    query: dict[str, QueryParam] | None = None,
     response_type: str = JSON,
     html_errors: tuple[int, ...] = (),
     site_auth: bool = False,
@@ -148,7 +151,7 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
         if op.tag:
             entry["tags"] = [op.tag]
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
             for name in _CONVERTER.findall(rule_text)
         ]
         parameters += [
@@ -156,10 +159,10 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
                 "name": name,
                 "in": "query",
                 "required": False,
-                "schema": {"type": "string"},
-                "description": text,
+                "schema": {"type": "string"} if isinstance(spec, str) else spec[1],
+                "description": spec if isinstance(spec, str) else spec[0],
             }
-            for name, text in op.query.items()
+            for name, spec in op.query.items()
         ]
         if parameters:
             entry["parameters"] = parameters
@@ -214,6 +217,12 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    if name == "comment_id":  # routed only when it has an id's shape (service/domain.py)
+        return {"type": "string", "pattern": COMMENT_ID_PATTERN}
+    return {"type": "string"}
 
 
 def _describe(status: int) -> str:

@@ -60,6 +60,9 @@ class GunicornServer:
                 "MODQ_RATE_LIMIT": "off",
                 "MODQ_SITE_RATE_LIMIT": "off",
                 "MODQ_AUTH_RATE_LIMIT": "off",
+                # A shared 2-core test machine's fsync can stall past the default 500 ms;
+                # the tests of the timeout itself set their own.
+                "MODQ_REDIS_TIMEOUT_MS": "2000",
             }
         )
         self.env.update(env or {})
