@@ -15,7 +15,8 @@ service down (each gevent worker runs at most ``worker_connections``).
   starts to wait. A body that came with its headers (every ordinary client's
   comment: one packet) is read without waiting, so it never counts against the
   bound, and slow clients cannot crowd ordinary ones out;
-- the app gets the body from memory (bodies are at most ``MODQ_MAX_BODY_BYTES``).
+- the app gets the body from memory (bodies are at most ``MODQ_MAX_BODY_BYTES``; of
+  a chunked body over it, one byte more, enough to answer 413).
 
 A body announced larger than ``max_bytes`` is not read here: the app answers 413
 from its Content-Length alone.
@@ -42,29 +43,6 @@ READ_SIZE = 64 * 1024
 
 class BodyTimeoutError(Exception):
     """The body did not arrive in time (raised in the reading greenlet by its timer)."""
-
-
-class _ChainedInput(io.RawIOBase):
-    """What was read already, then the rest of the original stream."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self._head = io.BytesIO(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = self._head.read(size if size is not None and size >= 0 else -1)
-        if data:
-            return data
-        if size is None or size < 0:
-            return bytes(self._rest.read())
-        return bytes(self._rest.read(size))
-
-    def readline(self, size: int | None = -1) -> bytes:
-        line = self._head.readline(size if size is not None and size >= 0 else -1)
-        return line or bytes(self._rest.readline(size))
 
 
 class BodyGate:
@@ -114,11 +92,11 @@ class BodyGate:
         if cut or (length is not None and len(body) < length):
             # Cut off for a newer reader, or the client closed before its body was complete.
             return self._refuse(environ, start_response, "cut_off" if cut else "incomplete")
-        environ["wsgi.input"] = (
-            io.BytesIO(body)
-            if len(body) < wanted or length is not None
-            else _ChainedInput(body, stream)
-        )
+        # A chunked body over the limit: the app sees enough of it to answer 413; the
+        # rest is never read, so no request can follow on this connection.
+        if length is None and len(body) == wanted and self.close_connection is not None:
+            self.close_connection()
+        environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
 
     def _enter(self, current: Any, client: socket.socket | None) -> None:
