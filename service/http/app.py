@@ -17,6 +17,7 @@ from service.http.json_provider import FastJSONProvider
 from service.http.logging import configure_logging, install_request_logging
 from service.http.metrics import install_metrics
 from service.http.rate_limits import install_rate_limits
+from service.http.site_auth import install_site_keys
 from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
 from service.store.connections import create_redis_client
@@ -64,6 +65,7 @@ def create_app(
     install_metrics(app)
     register_error_handlers(app)
     app.url_map.converters["comment_id"] = CommentIdConverter
+    install_site_keys(app)
     _register_blueprints(app)
     install_rate_limits(app, settings, redis_client)
     return app
