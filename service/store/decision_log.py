@@ -74,7 +74,6 @@ def read_decisions(
             "decided_at": fields.get("decided_at"),
             "reason": fields.get("reason") or None,
             "cursor": entry_id,
-            "thread": fields.get("thread") or None,
             "event": fields.get("event") or "decided",
         }
         for (entry_id, fields), thread in zip(page, threads, strict=True)
