@@ -88,6 +88,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "--report-dir",
             str(reports),
         ],
+        cwd=tmp_path,  # its cache directory goes there, not into the checkout
         capture_output=True,
         text=True,
         timeout=280,
