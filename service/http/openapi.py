@@ -89,9 +89,11 @@ def documented(
         request_types=(JSON, FORM) if form else (JSON,),
         request_required=request_required,
         responses=responses or {200: None},
-        # A bad token is 401; too many bad tokens (moderators) or requests (sites) 429.
+        # A bad token is 401; too many bad moderator tokens from one address 429 (the
+        # website endpoints that count requests list their 429 themselves).
         errors=tuple(errors)
-        + tuple(s for s in (401, 429) if (auth or site_auth) and s not in errors),
+        + ((401,) if (auth or site_auth) and 401 not in errors else ())
+        + ((429,) if auth and 429 not in errors else ()),
         auth=auth,
         tag=tag,
         query=query or {},
