@@ -81,7 +81,17 @@ class CommentIdConverter(BaseConverter):
 def _register_blueprints(app: Flask) -> None:
     # One blueprint per resource; each module exposes `bp`. Add yours to the tuple.
     from service.http import ui
-    from service.http.api import comments, decisions, health, meta, model, privacy, queue, score
+    from service.http.api import (
+        akismet,
+        comments,
+        decisions,
+        health,
+        meta,
+        model,
+        privacy,
+        queue,
+        score,
+    )
 
-    for module in (comments, score, model, health, meta, queue, decisions, privacy, ui):
+    for module in (comments, score, model, health, meta, queue, decisions, privacy, ui, akismet):
         app.register_blueprint(module.bp)

@@ -19,6 +19,10 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
+| P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
+| P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
+
+
 
 The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
 (``S`` = ``modq:{sites}``), so that its transactions touch one slot:
@@ -105,6 +109,16 @@ def retention_lock() -> str:
 def moderator_session(id_hash: str) -> str:
     """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
     return f"{PREFIX}:session:{id_hash}"
+
+
+def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String: the id of the latest Akismet comment with this author/content/IP digest."""
+    return f"{_base(namespace)}:akismet:lookup:{digest}"
+
+
+def akismet_usage(month: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Counter of Akismet comment-check calls in one UTC month (``YYYY-MM``)."""
+    return f"{_base(namespace)}:akismet:usage:{month}"
 
 
 SITES_TAG = "sites"
