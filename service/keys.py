@@ -19,6 +19,10 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
+| P:auto:<status>            | zset   | automatically approved / rejected ids by created_at (bounded) |
+| P:commenter:<email sha256> | zset   | one commenter's comment ids by created_at (bounded) |
+| P:queue:held               | zset   | page decisions inside their undo window, scored by commit time |
+| P:queue:held_data          | hash   | held comment id -> JSON of its feed entry and label |
 """
 
 from __future__ import annotations
@@ -76,3 +80,23 @@ def audit(namespace: str = DEFAULT_NAMESPACE) -> str:
 def stats_decided(hour: int, namespace: str = DEFAULT_NAMESPACE) -> str:
     """Hash of decision counts in one UTC hour (hour = unix seconds // 3600)."""
     return f"{_base(namespace)}:stats:decided:{hour}"
+
+
+def auto_decided(status: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of comment ids decided automatically at intake (approved or rejected)."""
+    return f"{_base(namespace)}:auto:{status}"
+
+
+def commenter(email_hash: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of one commenter's comment ids by created_at (``sha256(lower(email))``)."""
+    return f"{_base(namespace)}:commenter:{email_hash}"
+
+
+def queue_held(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of decisions still inside their undo window, scored by commit time."""
+    return f"{_base(namespace)}:queue:held"
+
+
+def queue_held_data(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Hash: held comment id -> JSON of the feed entry and label it commits."""
+    return f"{_base(namespace)}:queue:held_data"

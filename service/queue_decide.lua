@@ -11,6 +11,8 @@
 -- KEYS[6]  stream labels              training labels
 -- KEYS[7]  stream audit               who decided what and when
 -- KEYS[8]  hash   stats:decided:<hour> decision counts of this UTC hour
+-- KEYS[9]  zset   queue:held          decisions inside their undo window (score: commit time)
+-- KEYS[10] hash   queue:held_data     held comment id -> JSON {"feed": [...], "label": [...]}
 -- ARGV[1]  comment id
 -- ARGV[2]  moderator name
 -- ARGV[3]  now (unix seconds)
@@ -23,7 +25,9 @@
 -- ARGV[10] "1" to write a training label, "0" not to
 -- ARGV[11] seconds to keep the hourly stats hash
 -- ARGV[12] where the decision came from ("api" | "page")
--- Returns  {"ok", <decisions entry id>, <created_at>}
+-- ARGV[13] undo window in seconds: > 0 holds the feed entry and the label in KEYS[9]/[10]
+--          until then (queue_flush.lua commits them, queue_undo.lua takes them back)
+-- Returns  {"ok", <decisions entry id, or "" when held>, <created_at>}
 --          or {"not_found"} | {"decided", <status>} | {"leased", <holder>, <expiry>}
 local comment, pending, leases, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, moderator, now, decided_at = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
@@ -49,24 +53,37 @@ redis.call('ZREM', leases, id)
 redis.call('HDEL', owners, id)
 
 local external_id = f[2] or ''
-local entry = redis.call('XADD', KEYS[5], '*', 'id', id, 'external_id', external_id,
-  'status', status, 'decided_at', decided_at, 'reason', reason)
-
+local feed = {'id', id, 'external_id', external_id, 'thread', f[7] or '', 'status', status,
+  'decided_at', decided_at, 'reason', reason, 'by', moderator, 'event', 'decided'}
+local label = false
 if ARGV[10] == '1' then
   local domain = ''
   local email = f[5] or ''
   local at = string.match(email, '@([^@]+)$')
   if at then domain = '@' .. string.lower(at) end
-  redis.call('XADD', KEYS[6], '*', 'id', id, 'text', f[3] or '', 'name', f[4] or '',
+  label = {'id', id, 'text', f[3] or '', 'name', f[4] or '',
     'email', domain, 'url', f[6] or '', 'spam', ARGV[8], 'toxic', ARGV[9],
     'source', 'moderator', 'thread', f[7] or '', 'model_version', f[8] or '',
     'spam_score', f[9] or '', 'toxicity_score', f[10] or '',
-    'decided_by', moderator, 'decided_at', decided_at)
+    'decided_by', moderator, 'decided_at', decided_at}
+end
+
+local hold = tonumber(ARGV[13]) or 0
+local entry = ''
+if hold > 0 then
+  redis.call('ZADD', KEYS[9], now + hold, id)
+  redis.call('HSET', KEYS[10], id, cjson.encode({feed = feed, label = label,
+    created_at = f[11] or '', by = moderator, status = status,
+    hour = math.floor(now / 3600)}))
+else
+  entry = redis.call('XADD', KEYS[5], '*', unpack(feed))
+  if label then redis.call('XADD', KEYS[6], '*', unpack(label)) end
 end
 
 redis.call('XADD', KEYS[7], '*', 'action', 'decide', 'id', id, 'moderator', moderator,
   'from', current, 'to', status, 'reason', reason, 'at', decided_at,
-  'held_lease', held, 'via', ARGV[12], 'decision_entry', entry)
+  'held_lease', held, 'via', ARGV[12], 'decision_entry', entry,
+  'undo_until', hold > 0 and tostring(now + hold) or '')
 
 redis.call('HINCRBY', KEYS[8], 'total', 1)
 redis.call('HINCRBY', KEYS[8], 'status:' .. status, 1)

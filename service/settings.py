@@ -107,6 +107,9 @@ class Settings:
     # gthread's: each request scores its own comment, and a write waits for nobody.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
+    # A decision made on the moderator page waits this long before it reaches the decision
+    # feed and the labels, so `u` can take it back; 0 commits at once (no undo).
+    undo_seconds: int = 10
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -168,6 +171,7 @@ class Settings:
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
             batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", batch_wait_ms, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
+            undo_seconds=reader.int("MODQ_UNDO_SECONDS", 10, low=0, high=300),
         )
         _check_thresholds(settings.thresholds)
         return settings

@@ -22,12 +22,17 @@ below runs unchanged on Redis Cluster). Keys this module writes:
 
 - ``keys.queue_pending()`` — zset; a pending comment's id scored by ``created_at``,
   added in the same script that writes the hash.
+- ``keys.auto_decided(status)`` — zset; a comment approved or rejected at intake, scored by
+  ``created_at``, trimmed to the newest ``AUTO_INDEX_SIZE`` (the page's "automatic" tabs).
+- ``keys.commenter(email_hash(email))`` — zset; every comment of one e-mail address, scored
+  by ``created_at``, trimmed to the newest ``HISTORY_SIZE`` (the commenter's history).
 - ``keys.comment_by_external_id(thread, external_id)`` — string, the id of the comment a
   site posted with that (thread, external_id): a retried post returns the stored comment.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,21 +47,41 @@ from service.batching import Batcher
 from service.dedicated_connection import DedicatedConnection
 from service.domain import CommentStatus
 
-# KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
-# ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
-# ARGV[4...] the hash's fields and values, alternating. (hiredis packs the arguments in
+# How many automatically decided comments per status, and comments per commenter, the
+# intake indexes keep (the moderator page's tabs and history read them).
+AUTO_INDEX_SIZE = 10_000
+HISTORY_SIZE = 200
+
+# KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] this status's automatic-decision
+#         index zset      KEYS[4] the commenter's index zset (by e-mail hash)
+#         KEYS[5] external-id string (optional)
+# ARGV[1] comment id     ARGV[2] created_at (zset score)
+# ARGV[3] "1" pending (queue it), "2" decided at intake (index it in KEYS[3]), "0" neither
+#         (shadow mode still indexes: the site was told approved)
+# ARGV[4] "1" to index the commenter in KEYS[4] (the comment has an e-mail address)
+# ARGV[5...] the hash's fields and values, alternating. (hiredis packs the arguments in
 #            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
-# Returns {1, id} when stored, {0, existing id} when KEYS[3] already named a comment.
+# Returns {1, id} when stored, {0, existing id} when KEYS[5] already named a comment.
+# The indexes are trimmed here to their newest AUTO_INDEX_SIZE / HISTORY_SIZE entries.
 _CREATE = """
-if KEYS[3] then
-  local existing = redis.call('GET', KEYS[3])
+if KEYS[5] then
+  local existing = redis.call('GET', KEYS[5])
   if existing then return {0, existing} end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
-if KEYS[3] then redis.call('SET', KEYS[3], ARGV[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+elseif ARGV[3] == '2' then
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -__AUTO__)
+end
+if ARGV[4] == '1' then
+  redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -__HISTORY__)
+end
+if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1]) end
 return {1, ARGV[1]}
-"""
+""".replace("__AUTO__", str(AUTO_INDEX_SIZE + 1)).replace("__HISTORY__", str(HISTORY_SIZE + 1))
 
 
 @dataclass(frozen=True)
@@ -173,7 +198,13 @@ class CommentStore:
             "created_at": f"{comment.created_at:.6f}",
         }
         record.update({k: v for k, v in comment.fields.items() if v})
-        script_keys = [keys.comment(comment.id), keys.queue_pending()]
+        email = comment.fields.get("email") or ""
+        script_keys = [
+            keys.comment(comment.id),
+            keys.queue_pending(),
+            keys.auto_decided(comment.status.value),
+            keys.commenter(email_hash(email)),
+        ]
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
@@ -183,7 +214,8 @@ class CommentStore:
         args = [
             comment.id,
             record["created_at"],
-            "1" if comment.status is CommentStatus.PENDING else "0",
+            "1" if comment.status is CommentStatus.PENDING else "2",
+            "1" if email else "0",
         ]
         for name, value in record.items():
             args += (name, value)
@@ -193,6 +225,11 @@ class CommentStore:
         """The comment's hash, or None if there is no such comment."""
         record: dict[str, str] = self.client.hgetall(keys.comment(comment_id))  # type: ignore[assignment]
         return record or None
+
+
+def email_hash(email: str) -> str:
+    """The key of a commenter's history: ``sha256`` of the trimmed, lower-cased address."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 def _save_result(reply: Any) -> SaveResult:
