@@ -70,6 +70,7 @@ def read_decisions(
             "status": fields.get("status"),
             "decided_at": fields.get("decided_at"),
             "reason": fields.get("reason") or None,
+            "event": fields.get("event") or "decided",
             "cursor": entry_id,
         }
         for entry_id, fields in page

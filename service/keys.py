@@ -19,9 +19,9 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
-| P:auto:<status>            | zset   | automatically approved / rejected ids by created_at (bounded) |
+| P:auto:<status>            | zset   | ids approved / rejected at intake, by created_at (bounded) |
 | P:commenter:<email sha256> | zset   | one commenter's comment ids by created_at (bounded) |
-| P:queue:held               | zset   | page decisions inside their undo window, scored by commit time |
+| P:queue:held               | zset   | page decisions in their undo window, by commit time |
 | P:queue:held_data          | hash   | held comment id -> JSON of its feed entry and label |
 """
 

@@ -145,7 +145,9 @@ class ReviewQueue:
         ns = self.namespace
         held_keys = [keys.queue_held(ns), keys.queue_held_data(ns)]
         return int(
-            self._run("flush", [*held_keys, keys.decisions(ns), keys.labels(ns)], [self.clock(), limit])  # type: ignore[call-overload]
+            self._run(
+                "flush", [*held_keys, keys.decisions(ns), keys.labels(ns)], [self.clock(), limit]
+            )  # type: ignore[call-overload]
         )
 
     def held_until(self, comment_ids: list[str]) -> dict[str, float]:

@@ -33,6 +33,46 @@ class DecisionRequest(BaseModel):
 
     decision: Decision
     reason: RejectReason | None = None
+    correct: bool = Field(
+        False,
+        description="Re-decide a comment that is no longer pending (decided automatically "
+        "or by a moderator); the feed gets a `corrected` entry. Without it a second "
+        "decision is 409.",
+    )
+
+
+BULK_MAX = 100
+
+
+class BulkDecisionItem(DecisionRequest):
+    """One decision of a bulk request: the comment's id and the decision."""
+
+    id: str = Field(min_length=1, max_length=64)
+
+
+class BulkDecisionRequest(BaseModel):
+    """Up to 100 decisions in one request; each succeeds or fails on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[BulkDecisionItem] = Field(min_length=1, max_length=BULK_MAX)
+
+
+class BulkDecisionResult(BaseModel):
+    """What became of one decision of a bulk request (``error`` when ``ok`` is false)."""
+
+    id: str
+    ok: bool
+    status: CommentStatus | None = None
+    reason: RejectReason | None = None
+    decided_at: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class BulkDecisionResponse(BaseModel):
+    """One result per decision, in the order asked."""
+
+    items: list[BulkDecisionResult]
 
 
 class QueueQuery(BaseModel):
@@ -138,6 +178,11 @@ class FeedItem(BaseModel):
     status: CommentStatus
     decided_at: str
     reason: RejectReason | None
+    event: str = Field(
+        "decided",
+        description="`decided` (first decision of a pending comment) or `corrected` "
+        "(a moderator's correction of an earlier decision).",
+    )
     cursor: str
 
 

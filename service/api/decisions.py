@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from service.api.queue import parse
+from service.api.queue import parse, review_queue
 from service.context import services
 from service.decision_log import read_decisions
 from service.openapi import documented
@@ -27,5 +27,7 @@ bp = Blueprint("decisions", __name__)
 def feed() -> Response:
     """A page of the decision feed (no e-mail, no text: ids, statuses and reasons)."""
     query = parse(FeedQuery, request.args.to_dict())
+    # Page decisions whose undo window has passed join the feed before it is read.
+    review_queue().flush_held()
     page = read_decisions(services().redis, query.after, query.limit)
     return jsonify({"items": page.items, "next": page.next, "has_more": page.has_more})

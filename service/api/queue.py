@@ -12,12 +12,14 @@ from service.auth import current_moderator, require_moderator
 from service.context import services
 from service.decision_log import read_audit
 from service.domain import is_comment_id
-from service.errors import NotFoundError, ValidationError
+from service.errors import APIError, NotFoundError, ValidationError
 from service.openapi import documented
 from service.payload import read_payload
 from service.queue import ReviewQueue
 from service.queue_items import format_time
 from service.queue_schemas import (
+    BulkDecisionRequest,
+    BulkDecisionResponse,
     ClaimRequest,
     ClaimResponse,
     DecisionRequest,
@@ -37,7 +39,9 @@ M = TypeVar("M", bound=BaseModel)
 def review_queue() -> ReviewQueue:
     """The queue over this app's Redis, with the configured lease."""
     ctx = services()
-    return ReviewQueue(ctx.redis, lease_seconds=ctx.settings.lease_seconds)
+    return ReviewQueue(
+        ctx.redis, lease_seconds=ctx.settings.lease_seconds, hold_seconds=ctx.settings.undo_seconds
+    )
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -162,7 +166,12 @@ def decide(comment_id: str) -> Response:
     """Record the calling moderator's decision."""
     body = parse(DecisionRequest, _body())
     result = review_queue().decide(
-        _known_id(comment_id), current_moderator(), body.decision, body.reason, via="api"
+        _known_id(comment_id),
+        current_moderator(),
+        body.decision,
+        body.reason,
+        via="api",
+        correct=body.correct,
     )
     return jsonify(
         {
@@ -173,6 +182,47 @@ def decide(comment_id: str) -> Response:
             "decided_by": result.decided_by,
         }
     )
+
+
+@bp.post("/v1/queue/decisions")
+@documented(
+    "Up to 100 decisions in one request (bulk); each succeeds or fails on its own",
+    request=BulkDecisionRequest,
+    responses={200: BulkDecisionResponse},
+    errors=(400, 415, 422, 503),
+    auth=True,
+    tag="queue",
+)
+@require_moderator
+def decide_many() -> Response:
+    """Record several decisions of the calling moderator; one result per decision."""
+    body = parse(BulkDecisionRequest, _body())
+    queue = review_queue()
+    moderator = current_moderator()
+    results: list[dict[str, Any]] = []
+    for item in body.decisions:
+        try:
+            done = queue.decide(
+                _known_id(item.id),
+                moderator,
+                item.decision,
+                item.reason,
+                via="api",
+                correct=item.correct,
+            )
+        except APIError as error:
+            results.append({"id": item.id, "ok": False, "error": error.to_dict()["error"]})
+            continue
+        results.append(
+            {
+                "id": done.id,
+                "ok": True,
+                "status": done.status.value,
+                "reason": done.reason,
+                "decided_at": done.decided_at,
+            }
+        )
+    return jsonify({"items": results})
 
 
 @bp.post("/v1/queue/<comment_id>/release")
