@@ -8,6 +8,7 @@ Nothing here returns the full e-mail address; moderators see its domain only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -70,6 +71,13 @@ def is_web_link(url: str | None) -> bool:
     return bool(url) and urlsplit(str(url).strip()).scheme.lower() in ("http", "https")
 
 
+def _email_hash(email: str | None) -> str:
+    """``sha256`` of the trimmed, lower-cased address (the commenter index's key), or ""."""
+    if not email:
+        return ""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
 def _json(value: str | None, default: Any) -> Any:
     if not value:
         return default
@@ -118,6 +126,79 @@ def _spans(reasons: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     return merged
 
 
+# A model reason's spans are marked only while they carry the first half of the evidence
+# its spans give (their weights, strongest first): see experiments/span_threshold.py.
+EVIDENCE_SHARE = 0.5
+# Short labels of the reason codes, for the compact list (the sentence is the title).
+REASON_LABELS = {
+    "honeypot": "Honeypot",
+    "too_many_links": "Links",
+    "banned_word": "Banned word",
+    "suspect_word": "Suspect word",
+    "spam_likely": "Spam",
+    "spam_possible": "Spam?",
+    "toxicity_likely": "Toxic",
+    "toxicity_possible": "Toxic?",
+    "shadow_mode": "Shadow",
+}
+
+
+def _weight(span: dict[str, Any]) -> float:
+    weight = span.get("weight")
+    return float(weight) if isinstance(weight, int | float) else 0.0
+
+
+def strong_spans(reason: dict[str, Any]) -> list[dict[str, Any]]:
+    """The spans of one reason worth marking: for a model head, the strongest ones that
+    together carry ``EVIDENCE_SHARE`` of its spans' weight; for a word list, every match."""
+    spans = [s for s in reason.get("spans") or [] if isinstance(s, dict)]
+    if not reason.get("head"):
+        return spans
+    ranked = sorted(spans, key=_weight, reverse=True)
+    total = sum(max(0.0, _weight(s)) for s in ranked)
+    kept: list[dict[str, Any]] = []
+    carried = 0.0
+    for span in ranked:
+        if kept and carried >= EVIDENCE_SHARE * total:
+            break
+        kept.append(span)
+        carried += max(0.0, _weight(span))
+    return kept
+
+
+def _kind(reason: dict[str, Any]) -> str:
+    head = str(reason.get("head") or "")
+    if head in ("spam", "toxicity"):
+        return head
+    return "word"
+
+
+def _marks(reasons: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The spans worth marking, merged where they overlap, each with its kinds and weight."""
+    found: list[tuple[int, int, str, float, str]] = []
+    for reason in reasons:
+        for span in strong_spans(reason):
+            start, end = span.get("start"), span.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                found.append((start, end, _kind(reason), _weight(span), str(reason.get("code"))))
+    found.sort()
+    merged: list[dict[str, Any]] = []
+    for start, end, kind, weight, code in found:
+        if merged and start < merged[-1]["end"]:
+            last = merged[-1]
+            last["end"] = max(last["end"], end)
+            last["weight"] = max(last["weight"], weight)
+            if kind not in last["kinds"]:
+                last["kinds"].append(kind)
+            if code not in last["codes"]:
+                last["codes"].append(code)
+        else:
+            merged.append(
+                {"start": start, "end": end, "kinds": [kind], "weight": weight, "codes": [code]}
+            )
+    return merged
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of comment text, highlighted (``mark``) when a reason points at it."""
@@ -125,6 +206,7 @@ class Segment:
     text: str
     mark: bool = False
     title: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,6 +228,15 @@ class QueueItem:
     spans: list[dict[str, Any]]
     lease_moderator: str | None = None
     lease_expires_at: float | None = None
+    parent_id: str = ""
+    thread_title: str = ""
+    permalink: str = ""
+    decided_by: str = ""
+    decided_at: str = ""
+    decision_reason: str = ""
+    corrected_from: str = ""
+    corrected_from_by: str = ""
+    email_hash: str = ""
 
     @classmethod
     def from_hash(
@@ -176,6 +267,15 @@ class QueueItem:
             spans=_spans(reasons, text),
             lease_moderator=lease_moderator,
             lease_expires_at=lease_expires_at,
+            parent_id=fields.get("parent_id", ""),
+            thread_title=fields.get("thread_title", ""),
+            permalink=fields.get("permalink", ""),
+            decided_by=fields.get("decided_by", ""),
+            decided_at=fields.get("decided_at", ""),
+            decision_reason=fields.get("decision_reason", ""),
+            corrected_from=fields.get("corrected_from", ""),
+            corrected_from_by=fields.get("corrected_from_by", ""),
+            email_hash=_email_hash(fields.get("email")),
         )
 
     def age_s(self, now: float) -> float | None:
@@ -191,18 +291,56 @@ class QueueItem:
                 hosts.append(host)
         return hosts
 
-    def segments(self) -> list[Segment]:
-        """The text cut into plain and highlighted runs (the template escapes each)."""
+    def marks(self) -> list[dict[str, Any]]:
+        """The spans the page marks (those that matter), in text order."""
+        return _marks(self.reasons, self.text)
+
+    def segments(self, start: int = 0, end: int | None = None) -> list[Segment]:
+        """The text (or ``text[start:end]``) cut into plain and marked runs (the template
+        escapes each); a mark's ``kind`` is spam, toxicity, word or mixed."""
+        stop = len(self.text) if end is None else end
         out: list[Segment] = []
-        position = 0
-        for span in self.spans:
-            if span["start"] > position:
-                out.append(Segment(self.text[position : span["start"]]))
-            out.append(Segment(span["text"], mark=True, title=", ".join(span["codes"])))
-            position = span["end"]
-        if position < len(self.text) or not out:
-            out.append(Segment(self.text[position:]))
+        position = start
+        for mark in self.marks():
+            if mark["end"] <= start or mark["start"] >= stop:
+                continue
+            left, right = max(mark["start"], start), min(mark["end"], stop)
+            if left > position:
+                out.append(Segment(self.text[position:left]))
+            heads = [k for k in mark["kinds"] if k != "word"]
+            kind = "mixed" if len(heads) > 1 else (heads[0] if heads else "word")
+            title = ", ".join(REASON_LABELS.get(c, c) for c in mark["codes"])
+            if mark["weight"]:
+                title += f" (weight {mark['weight']:.2f})"
+            out.append(Segment(self.text[left:right], mark=True, title=title, kind=kind))
+            position = right
+        if position < stop or not out:
+            out.append(Segment(self.text[position:stop]))
         return out
+
+    def excerpt(self, width: int = 160) -> list[Segment]:
+        """About ``width`` characters of the text around its strongest mark (the compact
+        line shows the span that matters most without scrolling), as segments."""
+        marks = self.marks()
+        if len(self.text) <= width or not marks:
+            return self.segments(0, min(len(self.text), width))
+        strongest = max(marks, key=lambda m: (m["weight"], -m["start"]))
+        start = max(0, min(strongest["start"] - width // 4, len(self.text) - width))
+        return self.segments(start, start + width)
+
+    def deciding_score(self) -> float:
+        """The larger head score: what the score bands of the automatic tabs filter on."""
+        return max(self.scores.values(), default=0.0)
+
+    def reason_labels(self) -> list[tuple[str, str]]:
+        """(short label, sentence) of each reason, for the compact list."""
+        return [
+            (
+                REASON_LABELS.get(str(r.get("code")), str(r.get("code", ""))),
+                str(r.get("message", "")),
+            )
+            for r in self.reasons
+        ]
 
     def to_api(self, now: float) -> dict[str, Any]:
         """The JSON a moderator's API client gets."""

@@ -229,7 +229,7 @@ class CommentStore:
 
 def email_hash(email: str) -> str:
     """The key of a commenter's history: ``sha256`` of the trimmed, lower-cased address."""
-    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()  # as queue_items
 
 
 def _save_result(reply: Any) -> SaveResult:
