@@ -324,7 +324,7 @@ def _demo(server: GunicornServer, client: redis.Redis) -> None:
         (
             "deals4u",
             "promo@cheap-pills.example",
-            "Best prices on pills!!! Buy now at http://cheap-pills.example, free shipping, limited offer",
+            "Best prices on pills!!! Buy now at http://cheap-pills.example, free shipping",
         ),
         ("Tom", "tom@example.org", "You are an idiot and everyone who voted for this is a moron."),
         (
