@@ -74,7 +74,7 @@ def recent_automatic(
     span = band_range(band)
     top = f"({older_than}" if older_than is not None else "+inf"
     scan = limit + 1 if span is None else BAND_SCAN
-    entries: list[tuple[str, float]] = client.zrevrangebyscore(  # type: ignore[assignment]
+    entries: list[tuple[str, float]] = client.zrevrangebyscore(
         keys.auto_decided(status.value, namespace), top, "-inf", start=0, num=scan, withscores=True
     )
     created = dict(entries)

@@ -108,7 +108,7 @@ def correct() -> ResponseReturnValue:
         return _signed_out()
     action, _, comment_id = request.form.get("act", "").partition(":")
     tab = request.form.get("tab", "rejected")
-    back = {"tab": tab if tab in ("rejected", "approved") else "rejected"}
+    back: dict[str, Any] = {"tab": tab if tab in ("rejected", "approved") else "rejected"}
     if request.form.get("band"):
         back["band"] = request.form["band"]
     if action not in ACTIONS or not comment_id:
