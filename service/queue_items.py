@@ -286,7 +286,8 @@ class QueueItem:
         """Hosts the links written in the comment text lead to, in order, without repeats."""
         hosts: list[str] = []
         for match in _LINK_IN_TEXT.finditer(self.text):
-            host = link_target(match.group(0))
+            # a sentence's punctuation after a link is not part of it
+            host = link_target(match.group(0).rstrip(".,;:!?)]}"))
             if host and host not in hosts:
                 hosts.append(host)
         return hosts

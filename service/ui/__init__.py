@@ -54,8 +54,8 @@ bp = Blueprint(
 
 TABS = {
     "pending": "Pending",
-    "rejected": "Rejected automatically",
-    "approved": "Approved automatically",
+    "rejected": "Auto-rejected",
+    "approved": "Auto-approved",
 }
 DENSITIES = ("compact", "full")
 CSP = (

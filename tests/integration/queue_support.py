@@ -25,6 +25,7 @@ def seed_comment(
     reasons: list[dict[str, Any]] | None = None,
     created_at: float | None = None,
     status: CommentStatus = CommentStatus.PENDING,
+    model_version: str = "test-model",
     **extra: str,
 ) -> str:
     """Store one comment hash (fields as service/store.py documents) and queue it if pending."""
@@ -51,7 +52,7 @@ def seed_comment(
             spam=spam,
             toxicity=toxicity,
             reasons=reasons if reasons is not None else [],
-            model_version="test-model",
+            model_version=model_version,
         )
     )
     return comment_id

@@ -183,9 +183,7 @@ def test_another_thread_view_gives_the_old_batch_back(
     b = post_comment("On thread b", thread="/b")
     sign_in(browser)  # the unfiltered view claims both
     assert redis_client.zcard(keys.queue_leases()) == 2
-    assert 'href="/moderate?thread=/b"' in browser.get("/moderate").get_data(
-        as_text=True
-    )
+    assert 'href="/moderate?thread=/b"' in browser.get("/moderate").get_data(as_text=True)
     html = browser.get("/moderate?thread=/b").get_data(as_text=True)
     assert f'id="c-{b}"' in html and f'id="c-{a}"' not in html
     assert redis_client.zrange(keys.queue_leases(), 0, -1) == [b]

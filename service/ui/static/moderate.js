@@ -223,7 +223,9 @@
       cards().forEach((c, i) => c.classList.toggle("current", i === current));
     }
   });
-  if (cards().length) focusCard(0);
+  // Back from a form post to "#c-<id>": that comment is the current one.
+  const target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+  if (cards().length) focusCard(target ? Math.max(0, cards().indexOf(target)) : 0);
 
   function bulk(action) {
     if (!form) return;
