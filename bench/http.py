@@ -96,9 +96,12 @@ def invented_comments(count: int, seed: int = 7) -> list[dict[str, str]]:
     return comments
 
 
-def wrk_script(bodies: list[str], path: Path) -> None:
+def wrk_script(bodies: list[str], path: Path, headers: dict[str, str] | None = None) -> None:
     """A wrk Lua script that rotates the bodies and prints a JSON summary at the end."""
     quoted = ",\n".join("[==[" + body + "]==]" for body in bodies)
+    extra = "".join(
+        f'wrk.headers["{name}"] = "{value}"\n' for name, value in (headers or {}).items()
+    )
     path.write_text(
         f"""
 local bodies = {{
@@ -107,7 +110,7 @@ local bodies = {{
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-request = function()
+{extra}request = function()
   counter = counter + 1
   return wrk.format(nil, "/v1/comments", nil, bodies[(counter % #bodies) + 1])
 end

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
 from importlib import resources
@@ -90,6 +90,24 @@ class DecisionResult:
     decided_at: str
     decided_by: str
     feed_id: str
+    event: str = "decided"  # "corrected": feedback, or a correction of an earlier decision
+    previous: str = "pending"  # the status before
+
+
+class Feedback(str, Enum):
+    """What a site says a comment was: its status follows (spam/toxic rejected, ham approved)."""
+
+    SPAM = "spam"
+    HAM = "ham"
+    TOXIC = "toxic"
+
+
+FEEDBACK_DECISIONS: dict[Feedback, tuple[Decision, RejectReason | None]] = {
+    Feedback.SPAM: (Decision.REJECT, RejectReason.SPAM),
+    Feedback.TOXIC: (Decision.REJECT, RejectReason.TOXIC),
+    Feedback.HAM: (Decision.APPROVE, None),
+}
+SITE_PREFIX = "site:"  # who decided, for a site's feedback: site:<name>
 
 
 def _label_for(decision: Decision, reason: RejectReason | None) -> tuple[str, str] | None:
@@ -271,13 +289,16 @@ class ReviewQueue:
         reason: RejectReason | None = None,
         via: str = "api",
         correct: bool = False,
+        by_site: bool = False,
         hold: bool = False,
     ) -> DecisionResult:
         """Record a final decision once, atomically with leaving the queue (404/409 otherwise).
 
-        ``correct``: re-decide a comment that is no longer pending (decided at intake or by
-        a moderator); the feed gets a ``corrected`` entry. ``hold``: keep the feed entry and
-        label back for ``hold_seconds`` so that ``undo`` can take the decision back."""
+        ``correct``: re-decide a comment decided before (automatically or by a moderator).
+        ``by_site``: ``moderator`` is ``site:<name>``, a site's feedback (a correction
+        that overrides leases). ``hold``: keep the feed entry and label of a first decision
+        back for ``hold_seconds``, so that ``undo`` can take it back.
+        """
         if decision is Decision.APPROVE and reason is not None:
             raise ValidationError(
                 "A reason goes with reject only.", fields={"reason": "omit it when approving"}
@@ -288,10 +309,6 @@ class ReviewQueue:
             )
         status = CommentStatus.APPROVED if decision is Decision.APPROVE else CommentStatus.REJECTED
         label = _label_for(decision, reason)
-        if correct:
-            corrected = self._correct(comment_id, moderator, status, reason, label, via)
-            if corrected is not None:
-                return corrected
         now = self.clock()
         decided_at = format_time(now)
         ns = self.namespace
@@ -322,6 +339,8 @@ class ReviewQueue:
                 "1" if label else "0",
                 STATS_TTL_S,
                 via,
+                "1" if correct or by_site else "0",
+                "site" if by_site else "moderator",
                 self.hold_seconds if hold else 0,
             ],
         )
@@ -335,12 +354,14 @@ class ReviewQueue:
                 f"Comment {comment_id} is leased by {outcome[1]} until "
                 f"{format_time(float(outcome[2]))}; claim it after the lease ends."
             )
-        created = parse_time(outcome[2]) if len(outcome) > 2 else None
-        queue_metrics.record_decision(
-            status.value,
-            reason.value if reason else None,
-            None if created is None else now - created,
-        )
+        event = outcome[3] if len(outcome) > 3 else "decided"
+        created = parse_time(outcome[2]) if len(outcome) > 2 and event == "decided" else None
+        if not by_site:
+            queue_metrics.record_decision(
+                status.value,
+                reason.value if reason else None,
+                None if created is None else now - created,
+            )
         return DecisionResult(
             id=comment_id,
             status=status,
@@ -348,63 +369,15 @@ class ReviewQueue:
             decided_at=decided_at,
             decided_by=moderator,
             feed_id=outcome[1],
+            event=event,
+            previous=outcome[4] if len(outcome) > 4 else CommentStatus.PENDING.value,
         )
 
-    def _correct(
-        self,
-        comment_id: str,
-        moderator: str,
-        status: CommentStatus,
-        reason: RejectReason | None,
-        label: tuple[str, str] | None,
-        via: str,
-    ) -> DecisionResult | None:
-        """Re-decide a comment no longer pending; None when it is pending (decide it)."""
-        ns = self.namespace
-        decided_at = format_time(self.clock())
-        outcome = [
-            str(part)
-            for part in self._run(  # type: ignore[attr-defined]
-                "correct",
-                [
-                    keys.comment(comment_id, ns),
-                    keys.decisions(ns),
-                    keys.labels(ns),
-                    keys.audit(ns),
-                    keys.queue_held(ns),
-                ],
-                [
-                    comment_id,
-                    moderator,
-                    decided_at,
-                    CommentStatus.PENDING.value,
-                    status.value,
-                    reason.value if reason else "",
-                    label[0] if label else "",
-                    label[1] if label else "",
-                    "1" if label else "0",
-                    via,
-                ],
-            )
-        ]
-        if outcome[0] == "pending":
-            return None
-        if outcome[0] == "not_found":
-            raise NotFoundError(f"No comment with id {comment_id!r}.")
-        if outcome[0] == "held":
-            raise ConflictError(
-                f"Comment {comment_id} was decided seconds ago; undo that decision instead."
-            )
-        if outcome[0] == "same":
-            raise ConflictError(f"Comment {comment_id} is already {outcome[1]} for that reason.")
-        queue_metrics.record_decision(status.value, reason.value if reason else None, None)
-        return DecisionResult(
-            id=comment_id,
-            status=status,
-            reason=reason.value if reason else None,
-            decided_at=decided_at,
-            decided_by=moderator,
-            feed_id=outcome[1],
+    def feedback(self, comment_id: str, site: str, label: Feedback) -> DecisionResult:
+        """A site's word on one of its comments: status, queue, label, feed, audit (404 unknown)."""
+        decision, reason = FEEDBACK_DECISIONS[label]
+        return self.decide(
+            comment_id, SITE_PREFIX + site, decision, reason, via="feedback", by_site=True
         )
 
     def list_pending(
@@ -482,5 +455,6 @@ class ReviewQueue:
             if fields:
                 fields.setdefault("id", cid)
                 owner, expiry = leases.get(cid, (None, None))
-                items.append(QueueItem.from_hash(fields, owner, expiry))
+                item = QueueItem.from_hash(fields, owner, expiry)
+                items.append(replace(item, site=self.namespace))
         return items

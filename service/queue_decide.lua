@@ -1,7 +1,9 @@
 -- Decide: record a moderator's final decision on a pending comment, all at once:
 -- the comment's status, leaving the queue, the websites' feed, the training
 -- label, the audit record and the hourly stats. Nothing is written unless
--- every check passes.
+-- every check passes. A correction (ARGV[13] = "1": a moderator's "correct": true,
+-- or a site's feedback) also re-decides a comment decided before, automatically or
+-- by a moderator; its feed entry's event is "corrected".
 --
 -- KEYS[1]  hash   comment:<id>
 -- KEYS[2]  zset   queue:pending       pending comment ids (score: created_at)
@@ -12,7 +14,7 @@
 -- KEYS[7]  stream audit               who decided what and when
 -- KEYS[8]  hash   stats:decided:<hour> decision counts of this UTC hour
 -- KEYS[9]  zset   queue:held          decisions inside their undo window (score: commit time)
--- KEYS[10] hash   queue:held_data     held comment id -> JSON {"feed": [...], "label": [...]}
+-- KEYS[10] hash   queue:held_data     held comment id -> JSON {"feed", "label", "by", ...}
 -- ARGV[1]  comment id
 -- ARGV[2]  moderator name
 -- ARGV[3]  now (unix seconds)
@@ -24,28 +26,57 @@
 -- ARGV[9]  toxic label ("0" | "1" | "")
 -- ARGV[10] "1" to write a training label, "0" not to
 -- ARGV[11] seconds to keep the hourly stats hash
--- ARGV[12] where the decision came from ("api" | "page")
--- ARGV[13] undo window in seconds: > 0 holds the feed entry and the label in KEYS[9]/[10]
---          until then (queue_flush.lua commits them, queue_undo.lua takes them back)
--- Returns  {"ok", <decisions entry id, or "" when held>, <created_at>}
+-- ARGV[12] where the decision came from ("api" | "page" | "feedback")
+-- ARGV[13] "1" for a correction (an earlier decision may be replaced), else "0"
+-- ARGV[14] who decides: "moderator" (ARGV[2] is their name) or "site" (ARGV[2] is
+--          "site:<name>"; a site's feedback overrides leases and is not counted in
+--          the moderators' hourly stats)
+-- ARGV[15] undo window in seconds: > 0 holds a first decision's feed entry and label in
+--          KEYS[9]/[10] until then (queue_flush.lua commits them, queue_undo.lua takes
+--          them back); a correction of a held decision commits the held one first
+-- Returns  {"ok", <decisions entry id, "" when held>, <created_at>, <event>, <previous status>}
 --          or {"not_found"} | {"decided", <status>} | {"leased", <holder>, <expiry>}
 local comment, pending, leases, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, moderator, now, decided_at = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local pending_status, status, reason = ARGV[5], ARGV[6], ARGV[7]
+local correcting, by_site = ARGV[13] == '1', ARGV[14] == 'site'
 
 local f = redis.call('HMGET', comment, 'status', 'external_id', 'text', 'name', 'email',
   'url', 'thread', 'model_version', 'spam', 'toxicity', 'created_at')
 local current = f[1]
 if not current then return {'not_found'} end
-if current ~= pending_status then return {'decided', current} end
+if current ~= pending_status and not correcting then return {'decided', current} end
+-- The first human decision of a pending comment is "decided"; feedback from a site and
+-- the correction of an earlier decision (automatic or human) are "corrected".
+local event = 'decided'
+if by_site or current ~= pending_status then event = 'corrected' end
 
 local expiry = tonumber(redis.call('ZSCORE', leases, id))
 local holder = redis.call('HGET', owners, id)
-if expiry and expiry > now and holder ~= moderator then
+if expiry and expiry > now and holder ~= moderator and not by_site then
   return {'leased', tostring(holder), tostring(expiry)}
 end
 local held = (expiry and expiry > now) and '1' or '0'
 
+-- A correction of a decision still in its undo window: that decision is final now, so
+-- the feed and the labels get it first, in order.
+if event == 'corrected' then
+  local raw = redis.call('HGET', KEYS[10], id)
+  if raw then
+    local prior = cjson.decode(raw)
+    redis.call('XADD', KEYS[5], '*', unpack(prior.feed))
+    if type(prior.label) == 'table' then redis.call('XADD', KEYS[6], '*', unpack(prior.label)) end
+    redis.call('ZREM', KEYS[9], id)
+    redis.call('HDEL', KEYS[10], id)
+  end
+end
+
+if event == 'corrected' then
+  -- who decided what: the page shows the decision this one replaces
+  local before = redis.call('HMGET', comment, 'decided_by', 'decision_reason')
+  redis.call('HSET', comment, 'corrected_from', current,
+    'corrected_from_by', before[1] or 'modq', 'corrected_from_reason', before[2] or '')
+end
 redis.call('HSET', comment, 'status', status, 'decided_at', decided_at,
   'decided_by', moderator, 'decision_reason', reason)
 redis.call('ZREM', pending, id)
@@ -54,8 +85,9 @@ redis.call('HDEL', owners, id)
 
 local external_id = f[2] or ''
 local feed = {'id', id, 'external_id', external_id, 'thread', f[7] or '', 'status', status,
-  'decided_at', decided_at, 'reason', reason, 'by', moderator, 'event', 'decided'}
+  'decided_at', decided_at, 'reason', reason, 'by', moderator, 'event', event}
 local label = false
+
 if ARGV[10] == '1' then
   local domain = ''
   local email = f[5] or ''
@@ -65,10 +97,11 @@ if ARGV[10] == '1' then
     'email', domain, 'url', f[6] or '', 'spam', ARGV[8], 'toxic', ARGV[9],
     'source', 'moderator', 'thread', f[7] or '', 'model_version', f[8] or '',
     'spam_score', f[9] or '', 'toxicity_score', f[10] or '',
-    'decided_by', moderator, 'decided_at', decided_at}
+    'decided_by', moderator, 'decided_at', decided_at, 'event', event}
 end
 
-local hold = tonumber(ARGV[13]) or 0
+local hold = tonumber(ARGV[15]) or 0
+if event ~= 'decided' then hold = 0 end
 local entry = ''
 if hold > 0 then
   redis.call('ZADD', KEYS[9], now + hold, id)
@@ -80,13 +113,21 @@ else
   if label then redis.call('XADD', KEYS[6], '*', unpack(label)) end
 end
 
+if by_site then
+  redis.call('XADD', KEYS[7], '*', 'action', 'feedback', 'id', id,
+    'site', string.sub(moderator, 6), 'by', moderator, 'from', current, 'to', status,
+    'reason', reason, 'at', decided_at, 'event', event, 'via', ARGV[12],
+    'decision_entry', entry)
+  return {'ok', entry, f[11] or '', event, current}
+end
+
 redis.call('XADD', KEYS[7], '*', 'action', 'decide', 'id', id, 'moderator', moderator,
   'from', current, 'to', status, 'reason', reason, 'at', decided_at,
-  'held_lease', held, 'via', ARGV[12], 'decision_entry', entry,
+  'held_lease', held, 'via', ARGV[12], 'decision_entry', entry, 'event', event,
   'undo_until', hold > 0 and tostring(now + hold) or '')
 
 redis.call('HINCRBY', KEYS[8], 'total', 1)
 redis.call('HINCRBY', KEYS[8], 'status:' .. status, 1)
 redis.call('HINCRBY', KEYS[8], 'moderator:' .. moderator, 1)
 redis.call('EXPIRE', KEYS[8], ARGV[11])
-return {'ok', entry, f[11] or ''}
+return {'ok', entry, f[11] or '', event, current}

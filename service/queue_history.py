@@ -4,7 +4,7 @@ history and a reply's parent, from the indexes the intake script writes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 import redis
@@ -68,17 +68,25 @@ def recent_automatic(
     band: str | None = None,
     limit: int = 50,
     older_than: float | None = None,
-    namespace: str = keys.DEFAULT_NAMESPACE,
+    namespaces: list[str] | None = None,
 ) -> AutoPage:
-    """Comments approved or rejected at intake, newest first, in a score band if named."""
+    """Comments approved or rejected at intake in these namespaces (sites), newest first,
+    in a score band if named."""
     span = band_range(band)
     top = f"({older_than}" if older_than is not None else "+inf"
     scan = limit + 1 if span is None else BAND_SCAN
-    entries: list[tuple[str, float]] = client.zrevrangebyscore(
-        keys.auto_decided(status.value, namespace), top, "-inf", start=0, num=scan, withscores=True
-    )
-    created = dict(entries)
-    items = _load(client, [cid for cid, _ in entries], namespace)
+    created: dict[str, float] = {}
+    items: list[QueueItem] = []
+    for namespace in namespaces or [keys.DEFAULT_NAMESPACE]:
+        entries: list[tuple[str, float]] = client.zrevrangebyscore(
+            keys.auto_decided(status.value, namespace), top, "-inf", 0, scan, withscores=True
+        )
+        created.update(entries)
+        items += [
+            replace(item, site=namespace)
+            for item in _load(client, [cid for cid, _ in entries], namespace)
+        ]
+    items.sort(key=lambda item: created.get(item.id, 0.0), reverse=True)
     if span is not None:
         items = [i for i in items if span[0] <= i.deciding_score() < span[1]]
     page = items[:limit]

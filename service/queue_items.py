@@ -237,6 +237,7 @@ class QueueItem:
     corrected_from: str = ""
     corrected_from_by: str = ""
     email_hash: str = ""
+    site: str = "default"  # the namespace the comment lives in (service.sites)
 
     @classmethod
     def from_hash(
@@ -369,4 +370,5 @@ class QueueItem:
             "spans": self.spans,
             "model_version": self.model_version,
             "lease": lease,
+            "site": self.site,
         }

@@ -98,6 +98,7 @@ class NewComment:
     toxicity: float
     reasons: list[dict[str, Any]]
     model_version: str
+    namespace: str = keys.DEFAULT_NAMESPACE  # the site's (service.sites)
 
 
 @dataclass(frozen=True)
@@ -198,18 +199,19 @@ class CommentStore:
             "created_at": f"{comment.created_at:.6f}",
         }
         record.update({k: v for k, v in comment.fields.items() if v})
+        ns = comment.namespace
         email = comment.fields.get("email") or ""
         script_keys = [
-            keys.comment(comment.id),
-            keys.queue_pending(),
-            keys.auto_decided(comment.status.value),
-            keys.commenter(email_hash(email)),
+            keys.comment(comment.id, ns),
+            keys.queue_pending(ns),
+            keys.auto_decided(comment.status.value, ns),
+            keys.commenter(email_hash(email), ns),
         ]
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
             script_keys.append(
-                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""))
+                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""), ns)
             )
         args = [
             comment.id,
@@ -221,9 +223,11 @@ class CommentStore:
             args += (name, value)
         return script_keys, args
 
-    def load(self, comment_id: str) -> dict[str, str] | None:
-        """The comment's hash, or None if there is no such comment."""
-        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id))  # type: ignore[assignment]
+    def load(
+        self, comment_id: str, namespace: str = keys.DEFAULT_NAMESPACE
+    ) -> dict[str, str] | None:
+        """The comment's hash in ``namespace``, or None if there is no such comment there."""
+        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id, namespace))  # type: ignore[assignment]
         return record or None
 
 

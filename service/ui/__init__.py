@@ -36,12 +36,12 @@ from service.auth import (
     sign_in,
     sign_out,
 )
+from service.context import services
 from service.domain import CommentStatus
 from service.errors import ForbiddenError
 from service.queue_history import BANDS, band_range, recent_automatic
 from service.queue_items import format_time, is_web_link, link_target
 from service.queue_order import Sort
-from service.queue_stats import read_stats
 from service.ui.view import BATCH_SIZE, age_text, context_of, model_version, page_queue
 
 bp = Blueprint(
@@ -94,9 +94,12 @@ def view_args() -> dict[str, Any]:
     source = request.form if request.method == "POST" else request.args
     sort = source.get("sort", Sort.OLDEST.value)
     thread = source.get("thread", "").strip()
+    site = source.get("site", "").strip()
     args: dict[str, Any] = {"sort": sort if sort in {s.value for s in Sort} else Sort.OLDEST.value}
     if thread:
         args["thread"] = thread[:2048]
+    if site:
+        args["site"] = site[:64]
     return args
 
 
@@ -123,7 +126,7 @@ def _common(moderator: str, queue: Any, tab: str) -> dict[str, Any]:
         "moderator": moderator,
         "csrf": csrf_token(),
         "now": now,
-        "stats": read_stats(queue),
+        "stats": queue.stats(),
         "model_version": model_version(),
         "tab": tab,
         "tabs": TABS,
@@ -143,7 +146,7 @@ def page() -> ResponseReturnValue:
     if tab in ("rejected", "approved"):
         return _automatic(moderator, CommentStatus(tab))
     args = view_args()
-    queue = page_queue()
+    queue = page_queue(moderator, args.get("site"))
     # Another order or thread means another batch: give back the one claimed for the old view.
     if session.get("view") != args:
         queue.release_all(moderator)
@@ -163,7 +166,7 @@ def page() -> ResponseReturnValue:
 
 def _automatic(moderator: str, status: CommentStatus) -> ResponseReturnValue:
     """The newest comments modq approved or rejected by itself, to look through and correct."""
-    queue = page_queue()
+    queue = page_queue(moderator, request.args.get("site") or None)
     queue.flush_held()
     band = request.args.get("band", "")
     band = band if band_range(band) else ""
@@ -172,7 +175,9 @@ def _automatic(moderator: str, status: CommentStatus) -> ResponseReturnValue:
         older_than = float(older) if older else None
     except ValueError:
         older_than = None
-    found = recent_automatic(queue.redis, status, band or None, 50, older_than)
+    found = recent_automatic(
+        services().redis, status, band or None, 50, older_than, queue.namespaces
+    )
     return render_template(
         "moderate_auto.html",
         **_common(moderator, queue, status.value),
@@ -191,10 +196,10 @@ def renew() -> ResponseReturnValue:
     moderator = session_moderator()
     if moderator is None:
         return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
-    queue = page_queue()
+    queue = page_queue(moderator, view_args().get("site"))
     claim = queue.claim(moderator, 0)  # limit 0: renews every lease held, takes nothing new
     return jsonify(
-        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": read_stats(queue)}
+        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": queue.stats()}
     )
 
 
@@ -216,7 +221,7 @@ def logout() -> ResponseReturnValue:
     check_csrf()
     moderator = session_moderator()
     if moderator is not None:
-        page_queue().release_all(moderator)
+        page_queue(moderator).release_all(moderator)
     sign_out()
     return redirect(url_for("moderate.page"), 303)
 
@@ -227,7 +232,7 @@ def release() -> ResponseReturnValue:
     check_csrf()
     moderator = session_moderator()
     if moderator is not None:
-        count = page_queue().release_all(moderator)
+        count = page_queue(moderator).release_all(moderator)
         flash(f"Released {count} comment{'s' if count != 1 else ''}.", "info")
     return redirect(url_for("moderate.page", **view_args()), 303)
 

@@ -16,7 +16,6 @@ from flask.typing import ResponseReturnValue
 from service.auth import check_csrf, session_moderator
 from service.errors import APIError
 from service.queue import Decision, RejectReason
-from service.queue_stats import read_stats
 from service.ui import bp, view_args
 from service.ui.view import BATCH_SIZE, page_queue
 
@@ -46,7 +45,7 @@ def decide() -> ResponseReturnValue:
     if moderator is None:
         return _signed_out()
     action, ids = _requested()
-    queue = page_queue()
+    queue = page_queue(moderator, view_args().get("site"))
     results: list[dict[str, Any]] = []
     for comment_id in ids:
         decision, reason = ACTIONS[action]
@@ -63,7 +62,7 @@ def decide() -> ResponseReturnValue:
         undo = {"ids": decided, "until": until, "what": message, "seconds": queue.hold_seconds}
         session["undo"] = undo
     if _wants_json():
-        answer = {"results": results, "message": message, "stats": read_stats(queue)}
+        answer = {"results": results, "message": message, "stats": queue.stats()}
         return jsonify({**answer, "undo": undo})
     flash(message, "info" if all(r["ok"] for r in results) else "error")
     return redirect(url_for("moderate.page", **view_args()), 303)
@@ -78,7 +77,7 @@ def undo() -> ResponseReturnValue:
         return _signed_out()
     last = session.pop("undo", None)
     ids = list(last.get("ids", [])) if isinstance(last, dict) else []
-    queue = page_queue()
+    queue = page_queue(moderator)
     back, errors = 0, []
     for comment_id in ids:
         try:
@@ -116,7 +115,7 @@ def correct() -> ResponseReturnValue:
         return redirect(url_for("moderate.page", **back), 303)
     decision, reason = ACTIONS[action]
     try:
-        done = page_queue().decide(
+        done = page_queue(moderator).decide(
             comment_id, moderator, decision, reason, via="page", correct=True
         )
         text = f"{_VERBS[action]} 1 comment (corrected: the site is told {done.status.value})."

@@ -6,18 +6,24 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from service.context import services
-from service.queue import ReviewQueue
+from service.http.site_auth import site_registry
 from service.queue_history import History, commenter_history, parent_of
 from service.queue_items import QueueItem, is_web_link
+from service.queue_scope import ScopedQueue
+from service.sites.scope import visible_namespaces
 
 BATCH_SIZE = 20
 
 
-def page_queue() -> ReviewQueue:
-    """The review queue over this app's Redis, with the configured lease and undo window."""
+def page_queue(moderator: str, site: str | None = None) -> ScopedQueue:
+    """The queues of the sites this moderator sees (only ``site`` if named), with the
+    configured lease and undo window."""
     ctx = services()
-    return ReviewQueue(
+    allowed = ctx.settings.moderator_sites(moderator)
+    namespaces = visible_namespaces(site_registry().names(), allowed, site)
+    return ScopedQueue.over(
         ctx.redis,
+        namespaces,
         lease_seconds=ctx.settings.lease_seconds,
         hold_seconds=ctx.settings.undo_seconds,
     )
@@ -77,6 +83,6 @@ def context_of(item: QueueItem) -> Context:
     return Context(
         thread_link=page_link(item),
         comment_link=comment_link(item),
-        parent=parent_of(client, item),
-        history=commenter_history(client, item),
+        parent=parent_of(client, item, item.site),
+        history=commenter_history(client, item, item.site),
     )

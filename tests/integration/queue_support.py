@@ -7,6 +7,7 @@ from typing import Any
 
 import redis
 
+from service import keys
 from service.domain import CommentStatus, new_comment_id
 from service.store import CommentStore, NewComment
 
@@ -26,6 +27,7 @@ def seed_comment(
     created_at: float | None = None,
     status: CommentStatus = CommentStatus.PENDING,
     model_version: str = "test-model",
+    namespace: str = keys.DEFAULT_NAMESPACE,
     **extra: str,
 ) -> str:
     """Store one comment hash (fields as service/store.py documents) and queue it if pending."""
@@ -53,6 +55,7 @@ def seed_comment(
             toxicity=toxicity,
             reasons=reasons if reasons is not None else [],
             model_version=model_version,
+            namespace=namespace,
         )
     )
     return comment_id

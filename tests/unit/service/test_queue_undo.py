@@ -108,8 +108,21 @@ def test_correcting_an_automatic_rejection_emits_a_corrected_entry(
     [(_, entry)] = redis_client.xrange(keys.decisions())
     assert (entry["event"], entry["status"], entry["by"]) == ("corrected", "approved", "alice")
     assert [(label["spam"], label["toxic"]) for label in read_labels(redis_client)] == [("0", "0")]
-    with pytest.raises(ConflictError, match="already"):
-        queue.decide(cid, "alice", Decision.APPROVE, correct=True)
+    assert record["corrected_from_by"] == "modq"
+
+
+def test_correcting_a_held_decision_commits_it_first(
+    queue: ReviewQueue, redis_client: redis.Redis
+) -> None:
+    cid = _decide_held(queue, redis_client)
+    queue.decide(cid, "alice", Decision.APPROVE, correct=True)
+    entries = [fields for _, fields in redis_client.xrange(keys.decisions())]
+    assert [(e["status"], e["event"]) for e in entries] == [
+        ("rejected", "decided"),
+        ("approved", "corrected"),
+    ]
+    assert redis_client.zcard(keys.queue_held()) == 0
+    assert redis_client.hget(keys.comment(cid), "corrected_from_by") == "alice"
 
 
 def test_correct_on_a_pending_comment_is_a_plain_decision(
