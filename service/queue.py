@@ -168,18 +168,6 @@ class ReviewQueue:
             )  # type: ignore[call-overload]
         )
 
-    def held_until(self, comment_ids: list[str]) -> dict[str, float]:
-        """When each of these held decisions commits (ids not held are left out)."""
-        if not comment_ids:
-            return {}
-        scores = self.redis.zmscore(keys.queue_held(self.namespace), comment_ids)
-        now = self.clock()
-        return {
-            cid: float(score)
-            for cid, score in zip(comment_ids, scores, strict=True)  # type: ignore[arg-type]
-            if score is not None and float(score) > now
-        }
-
     def undo(self, comment_id: str, moderator: str) -> CommentStatus:
         """Take back ``moderator``'s held decision: pending again and leased back to them.
 

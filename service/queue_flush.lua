@@ -9,7 +9,7 @@
 -- ARGV[1]  now (unix seconds)
 -- ARGV[2]  most decisions to commit in this call
 -- Returns  how many were committed
-local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(due) do
   local raw = redis.call('HGET', KEYS[2], id)
   if raw then
