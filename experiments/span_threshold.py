@@ -20,7 +20,7 @@ Run on 2026-12-07 (default model, 1,500 random comments, 1,490 held or rejected)
      0.75           1.66      0.620   0.630  0.625
      1.00           2.04      0.546   0.671  0.602   (every span the explanation gives)
 
-The page keeps 0.5 (service.queue_items.EVIDENCE_SHARE): 41% fewer marks than before,
+The page keeps 0.5 (service.queue.items.EVIDENCE_SHARE): 41% fewer marks than before,
 wrong characters among the marked down from 45% to 28%, for the same F1.
 """
 
@@ -32,7 +32,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import service.queue_items as items
+import service.queue.items as items
 from classifier import load_model
 
 SHARES = (0.25, 0.5, 0.75, 1.0)

@@ -7,9 +7,9 @@ from typing import Any
 
 import redis
 
-from service import keys
 from service.domain import CommentStatus, new_comment_id
-from service.store import CommentStore, NewComment
+from service.store import keys
+from service.store.comments import CommentStore, NewComment
 
 
 def seed_comment(
@@ -30,7 +30,7 @@ def seed_comment(
     namespace: str = keys.DEFAULT_NAMESPACE,
     **extra: str,
 ) -> str:
-    """Store one comment hash (fields as service/store.py documents) and queue it if pending."""
+    """Store one comment hash (fields as in service/store/comments.py); queue it if pending."""
     created = time.time() if created_at is None else created_at
     comment_id = new_comment_id(int(created * 1000))
     record = {

@@ -18,9 +18,9 @@ import pytest
 import redis
 import requests
 
-from service import keys
 from service.domain import CommentStatus
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
+from service.store import keys
 from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import GunicornServer
 from tests.integration.queue_support import seed_comment

@@ -6,8 +6,8 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from service import keys
 from service.domain import CommentStatus
+from service.store import keys
 from tests.integration.queue_support import seed_comment
 from tests.integration.test_queue_api import ALICE, auth, make_app
 
