@@ -20,7 +20,7 @@ Run on 2026-12-07 (default model, 1,500 random comments, 1,490 held or rejected)
      0.75           1.66      0.620   0.630  0.625
      1.00           2.04      0.546   0.671  0.602   (every span the explanation gives)
 
-The page keeps 0.5 (service.queue.items.EVIDENCE_SHARE): 41% fewer marks than before,
+The page keeps 0.5 (service.queue.marks.EVIDENCE_SHARE): 41% fewer marks than before,
 wrong characters among the marked down from 45% to 28%, for the same F1.
 """
 
@@ -32,7 +32,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import service.queue.items as items
+import service.queue.marks as marks
 from classifier import load_model
 
 SHARES = (0.25, 0.5, 0.75, 1.0)
@@ -84,8 +84,8 @@ def main() -> None:
         used += 1
         reason = {"head": "toxicity", "spans": [s.__dict__ for s in head.spans]}
         for share in SHARES:
-            items.EVIDENCE_SHARE = share
-            kept = items.strong_spans(reason)
+            marks.EVIDENCE_SHARE = share
+            kept = marks.strong_spans(reason)
             marked = {i for s in kept for i in range(s["start"], s["end"])}
             t = totals[share]
             t[0] += len(kept)

@@ -178,7 +178,8 @@ def test_undo_within_the_window_keeps_the_decision_from_the_feed(
 def test_undo_after_the_window_is_refused_and_the_feed_has_the_decision(
     laptop: Any, server: GunicornServer, redis_client: redis.Redis
 ) -> None:
-    cid = seed_comment(redis_client, "Fine words")
+    cid = seed_comment(redis_client, "Fine words", created_at=time.time() - 60)
+    other = seed_comment(redis_client, "Still to do")
     sign_in(laptop)
     laptop.keyboard.press("a")
     laptop.wait_for_selector(f"#c-{cid}", state="detached")
@@ -191,6 +192,10 @@ def test_undo_after_the_window_is_refused_and_the_feed_has_the_decision(
         (cid, "approved", "decided")
     ]
     assert status_of(server, cid) == "approved"
+    # the last comment of the batch: once its undo window is over, the next batch comes
+    laptop.keyboard.press("a")
+    laptop.wait_for_selector(f"#c-{other}", state="detached")
+    laptop.wait_for_selector("#empty", timeout=(UNDO_S + 5) * 1000)
 
 
 def test_bulk_keys_decide_a_selection_of_five(

@@ -98,7 +98,11 @@
     slot.replaceChildren(text, button);
     function tick() {
       const left = Math.ceil((untilMs - Date.now()) / 1000);
-      if (left <= 0) { slot.replaceChildren(); window.clearInterval(undo.timer); undo = null; return; }
+      if (left <= 0) {
+        slot.replaceChildren(); window.clearInterval(undo.timer); undo = null;
+        if (cards().length === 0) window.location.reload(); // the batch is done: claim the next
+        return;
+      }
       label.textContent = "(" + left + " s)";
     }
     undo = { until: untilMs, timer: window.setInterval(tick, 250) };

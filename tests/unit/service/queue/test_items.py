@@ -15,8 +15,8 @@ from service.queue.items import (
     is_web_link,
     link_target,
     parse_time,
-    strong_spans,
 )
+from service.queue.marks import strong_spans
 from service.queue.order import badness, uncertainty
 
 
