@@ -198,11 +198,14 @@ class FeedItem(BaseModel):
 
     id: str
     external_id: str | None
+    thread: str | None = Field(
+        description="The page or article, as posted; with external_id it names the comment "
+        "on the site."
+    )
     status: CommentStatus
     decided_at: str
     reason: RejectReason | None
     cursor: str
-    thread: str | None = None
     # "decided": a moderator's first decision of a pending comment; "corrected": a
     # site's feedback, or a moderator's correction of an earlier decision
     event: Literal["decided", "corrected"] = "decided"

@@ -10,6 +10,7 @@ Decisions, undo and corrections live in ``service.ui.actions``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, cast
 
 from flask import (
@@ -22,6 +23,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -53,6 +55,8 @@ bp = Blueprint(
     static_url_path="/moderate/static",
 )
 
+STATIC = Path(__file__).resolve().parent / "static"
+ICON_MAX_AGE = 86400  # a day: the icon rarely changes, and is asked for on every first load
 TABS = {
     "pending": "Pending",
     "rejected": "Auto-rejected",
@@ -135,6 +139,14 @@ def _common(moderator: str, queue: Any, tab: str) -> dict[str, Any]:
         "undo": _undo(now),
         "messages": get_flashed_messages(with_categories=True),
     }
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The page's icon, at the address every browser tries first."""
+    return send_from_directory(
+        STATIC, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=ICON_MAX_AGE
+    )
 
 
 @bp.get("/moderate")
