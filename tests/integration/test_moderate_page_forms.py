@@ -203,7 +203,7 @@ def test_another_thread_view_gives_the_old_batch_back(
 
 
 def test_a_moderator_limited_to_some_sites_sees_only_theirs_on_the_page(
-    redis_client: redis.Redis,
+    redis_client: redis.Redis, request: pytest.FixtureRequest
 ) -> None:
     from service.http.app import create_app
     from service.moderation.model_holder import ModelHolder
@@ -222,6 +222,8 @@ def test_a_moderator_limited_to_some_sites_sees_only_theirs_on_the_page(
     registry = SiteRegistry(redis_client)
     registry.add("blog")
     registry.add("forum")
+    # The session's Redis is shared with the session's gunicorn servers: no site may stay.
+    request.addfinalizer(lambda: redis_client.flushall())
     seed_comment(redis_client, "a comment on the blog", namespace="blog")
     seed_comment(redis_client, "a comment on the forum", namespace="forum")
     browser = app.test_client()
