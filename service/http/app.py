@@ -69,7 +69,7 @@ def create_app(
 def _register_blueprints(app: Flask) -> None:
     # One blueprint per resource; each module exposes `bp`. Add yours to the tuple.
     from service.http import ui
-    from service.http.api import comments, decisions, health, meta, model, queue, score
+    from service.http.api import akismet, comments, decisions, health, meta, model, queue, score
 
-    for module in (comments, score, model, health, meta, queue, decisions, ui):
+    for module in (comments, score, model, health, meta, queue, decisions, ui, akismet):
         app.register_blueprint(module.bp)

@@ -19,6 +19,10 @@ below runs unchanged on Redis Cluster). Keys this module writes:
   | model_version  | the model that scored it |
   | created_at     | unix seconds (float) |
   | decided_at, decided_by, decision_reason | written by the queue when a moderator decides |
+  | source         | ``akismet`` for a comment an Akismet client sent (else absent) |
+  | akismet_lookup | the digest naming its ``keys.akismet_lookup`` key (delete both to erase) |
+  | permalink, comment_type, comment_date_gmt, lang, blog |
+  |                | an Akismet client's fields, as sent (``service.integrations.akismet``) |
 
 - ``keys.queue_pending()`` — zset; a pending comment's id scored by ``created_at``,
   added in the same script that writes the hash.
@@ -28,6 +32,8 @@ below runs unchanged on Redis Cluster). Keys this module writes:
   by ``created_at``, trimmed to the newest ``HISTORY_SIZE`` (the commenter's history).
 - ``keys.comment_by_external_id(thread, external_id)`` — string, the id of the comment a
   site posted with that (thread, external_id): a retried post returns the stored comment.
+- ``NewComment.index_keys`` (strings set to the id) and ``counter_keys`` (incremented), in
+  the same script: e.g. ``keys.akismet_lookup`` and ``keys.akismet_usage``.
 """
 
 from __future__ import annotations
@@ -53,34 +59,42 @@ from service.store.connections import DedicatedConnection
 AUTO_INDEX_SIZE = 10_000
 HISTORY_SIZE = 200
 
-# KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] this status's automatic-decision
-#         index zset      KEYS[4] the commenter's index zset (by e-mail hash)
-#         KEYS[5] external-id string (optional)
-# ARGV[1] comment id     ARGV[2] created_at (zset score)
-# ARGV[3] "1" pending (queue it), "2" decided at intake (index it in KEYS[3]), "0" neither
-#         (shadow mode still indexes: the site was told approved)
-# ARGV[4] "1" to index the commenter in KEYS[4] (the comment has an e-mail address)
+# KEYS[1] comment hash   KEYS[2] pending queue zset
+# KEYS[3...] optional keys, one per letter of ARGV[4], in order:
+#            x  the external-id string: a comment already named there is returned, not stored
+#            s  an index string set to the new id (the latest comment wins)
+#            c  a counter incremented by one
+#            a  the automatic-decision index of the comment's status (zset by created_at),
+#               trimmed to its newest AUTO_INDEX_SIZE
+#            h  the commenter's index (zset by created_at, keyed by the e-mail's hash),
+#               trimmed to its newest HISTORY_SIZE
+# ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
+# ARGV[4] the letters naming KEYS[3...] ("" when there are none)
 # ARGV[5...] the hash's fields and values, alternating. (hiredis packs the arguments in
 #            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
-# Returns {1, id} when stored, {0, existing id} when KEYS[5] already named a comment.
-# The indexes are trimmed here to their newest AUTO_INDEX_SIZE / HISTORY_SIZE entries.
+# Returns {1, id} when stored, {0, existing id} when an 'x' key already named a comment.
 _CREATE = """
-if KEYS[5] then
-  local existing = redis.call('GET', KEYS[5])
-  if existing then return {0, existing} end
+local roles = ARGV[4]
+for i = 1, #roles do
+  if string.sub(roles, i, i) == 'x' then
+    local existing = redis.call('GET', KEYS[2 + i])
+    if existing then return {0, existing} end
+  end
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-if ARGV[3] == '1' then
-  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-elseif ARGV[3] == '2' then
-  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -__AUTO__)
+if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+for i = 1, #roles do
+  local role = string.sub(roles, i, i)
+  local key = KEYS[2 + i]
+  if role == 'c' then redis.call('INCR', key)
+  elseif role == 'a' then
+    redis.call('ZADD', key, ARGV[2], ARGV[1])
+    redis.call('ZREMRANGEBYRANK', key, 0, -__AUTO__)
+  elseif role == 'h' then
+    redis.call('ZADD', key, ARGV[2], ARGV[1])
+    redis.call('ZREMRANGEBYRANK', key, 0, -__HISTORY__)
+  else redis.call('SET', key, ARGV[1]) end
 end
-if ARGV[4] == '1' then
-  redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -__HISTORY__)
-end
-if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1]) end
 return {1, ARGV[1]}
 """.replace("__AUTO__", str(AUTO_INDEX_SIZE + 1)).replace("__HISTORY__", str(HISTORY_SIZE + 1))
 
@@ -100,6 +114,10 @@ class NewComment:
     reasons: list[dict[str, Any]]
     model_version: str
     namespace: str = keys.DEFAULT_NAMESPACE  # the site's (service.sites)
+    # Keys written in the same script: each set to the new id (an index a later call
+    # finds the comment by), and counters incremented by one.
+    index_keys: tuple[str, ...] = ()
+    counter_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,24 +219,30 @@ class CommentStore:
         }
         record.update({k: v for k, v in comment.fields.items() if v})
         ns = comment.namespace
-        email = comment.fields.get("email") or ""
-        script_keys = [
-            keys.comment(comment.id, ns),
-            keys.queue_pending(ns),
-            keys.auto_decided(comment.status.value, ns),
-            keys.commenter(email_hash(email), ns),
-        ]
+        script_keys = [keys.comment(comment.id, ns), keys.queue_pending(ns)]
+        roles = ""
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
             script_keys.append(
                 keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""), ns)
             )
+            roles += "x"
+        script_keys += comment.index_keys
+        script_keys += comment.counter_keys
+        roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
+        if comment.status is not CommentStatus.PENDING:  # decided at intake (shadow mode too)
+            script_keys.append(keys.auto_decided(comment.status.value, ns))
+            roles += "a"
+        email = comment.fields.get("email") or ""
+        if email:
+            script_keys.append(keys.commenter(email_hash(email), ns))
+            roles += "h"
         args = [
             comment.id,
             record["created_at"],
-            "1" if comment.status is CommentStatus.PENDING else "2",
-            "1" if email else "0",
+            "1" if comment.status is CommentStatus.PENDING else "0",
+            roles,
         ]
         for name, value in record.items():
             args += (name, value)
@@ -234,7 +258,7 @@ class CommentStore:
 
 def email_hash(email: str) -> str:
     """The key of a commenter's history: ``sha256`` of the trimmed, lower-cased address."""
-    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()  # as queue_items
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()  # as queue.items
 
 
 def _save_result(reply: Any) -> SaveResult:

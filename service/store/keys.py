@@ -23,6 +23,8 @@ Keys (``P`` = ``modq:{default}``):
 | P:commenter:<email sha256> | zset   | one commenter's comment ids by created_at (bounded) |
 | P:queue:held               | zset   | page decisions in their undo window, by commit time |
 | P:queue:held_data          | hash   | held comment id -> JSON of its feed entry and label |
+| P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
+| P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
 
 The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
 (``S`` = ``modq:{sites}``), so that its transactions touch one slot:
@@ -110,6 +112,16 @@ def queue_held(namespace: str = DEFAULT_NAMESPACE) -> str:
 def queue_held_data(namespace: str = DEFAULT_NAMESPACE) -> str:
     """Hash: held comment id -> JSON of the feed entry and label it commits."""
     return f"{_base(namespace)}:queue:held_data"
+
+
+def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String: the id of the latest Akismet comment with this author/content/IP digest."""
+    return f"{_base(namespace)}:akismet:lookup:{digest}"
+
+
+def akismet_usage(month: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Counter of Akismet comment-check calls in one UTC month (``YYYY-MM``)."""
+    return f"{_base(namespace)}:akismet:usage:{month}"
 
 
 SITES_TAG = "sites"
