@@ -151,6 +151,9 @@ class Settings:
     # Decided comments older than this lose IP, user agent, referrer and e-mail
     # (service/privacy/retention.py); None: kept (MODQ_RETENTION_DAYS=off).
     retention_days: int | None = 90
+    # A decision made on the moderator page waits this long before it reaches the decision
+    # feed and the labels, so `u` can take it back; 0 commits at once (no undo).
+    undo_seconds: int = 10
 
     def moderator_sites(self, name: str) -> frozenset[str] | None:
         """The sites a moderator may see; None for every site."""
@@ -231,6 +234,7 @@ class Settings:
                 "MODQ_REDIS_TIMEOUT_MS", DEFAULT_REDIS_TIMEOUT_MS, low=10, high=60_000
             ),
             retention_days=reader.optional_days("MODQ_RETENTION_DAYS", 90),
+            undo_seconds=reader.int("MODQ_UNDO_SECONDS", 10, low=0, high=300),
         )
         _check_thresholds(settings.thresholds)
         return settings

@@ -69,6 +69,40 @@ def _drop_empty(values: Any) -> Any:
     return values
 
 
+BULK_MAX = 100
+
+
+class BulkDecisionItem(DecisionRequest):
+    """One decision of a bulk request: the comment's id and the decision."""
+
+    id: str = Field(min_length=1, max_length=64)
+
+
+class BulkDecisionRequest(BaseModel):
+    """Up to 100 decisions in one request; each succeeds or fails on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[BulkDecisionItem] = Field(min_length=1, max_length=BULK_MAX)
+
+
+class BulkDecisionResult(BaseModel):
+    """What became of one decision of a bulk request (``error`` when ``ok`` is false)."""
+
+    id: str
+    ok: bool
+    status: CommentStatus | None = None
+    reason: RejectReason | None = None
+    decided_at: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class BulkDecisionResponse(BaseModel):
+    """One result per decision, in the order asked."""
+
+    items: list[BulkDecisionResult]
+
+
 class QueueQuery(BaseModel):
     """Query parameters of GET /v1/queue."""
 

@@ -112,8 +112,20 @@ class CommentIn(BaseModel):
     ip: str | None = Field(None, max_length=45, description="The commenter's IP address.")
     user_agent: str | None = Field(None, max_length=1000, description="The browser's User-Agent.")
     referrer: str | None = Field(None, max_length=2048, description="The page the form was on.")
+    thread_title: str | None = Field(
+        None, max_length=300, description="The page's or article's title (shown to moderators)."
+    )
+    permalink: str | None = Field(
+        None,
+        max_length=2048,
+        description="The address of the page or article (http or https; Akismet's "
+        "`permalink`): moderators get a link to it and to the comment on it.",
+        json_schema_extra={"format": "uri"},
+    )
 
     _blank = field_validator(
+        "thread_title",
+        "permalink",
         "url",
         "thread",
         "parent_id",
@@ -141,7 +153,7 @@ class CommentIn(BaseModel):
 
     _text = field_validator("text")(_limit_text)
 
-    @field_validator("url")
+    @field_validator("url", "permalink")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -162,7 +174,13 @@ class CommentIn(BaseModel):
             raise ValueError("must be an IPv4 or IPv6 address") from None
 
     @field_validator(
-        "thread", "parent_id", "external_id", "external_author", "user_agent", "referrer"
+        "thread",
+        "parent_id",
+        "external_id",
+        "external_author",
+        "user_agent",
+        "referrer",
+        "thread_title",
     )
     @classmethod
     def _check_plain(cls, value: str | None) -> str | None:

@@ -8,12 +8,15 @@ Nothing here returns the full e-mail address; moderators see its domain only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
+
+from service.queue.marks import REASON_LABELS, marks_of
 
 _LINK_IN_TEXT = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 
@@ -68,6 +71,13 @@ def link_target(url: str | None) -> str:
 def is_web_link(url: str | None) -> bool:
     """Whether a URL may be rendered as a clickable link (http or https only)."""
     return bool(url) and urlsplit(str(url).strip()).scheme.lower() in ("http", "https")
+
+
+def _email_hash(email: str | None) -> str:
+    """``sha256`` of the trimmed, lower-cased address (the commenter index's key), or ""."""
+    if not email:
+        return ""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
 def _json(value: str | None, default: Any) -> Any:
@@ -125,6 +135,7 @@ class Segment:
     text: str
     mark: bool = False
     title: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,15 @@ class QueueItem:
     spans: list[dict[str, Any]]
     lease_moderator: str | None = None
     lease_expires_at: float | None = None
+    parent_id: str = ""
+    thread_title: str = ""
+    permalink: str = ""
+    decided_by: str = ""
+    decided_at: str = ""
+    decision_reason: str = ""
+    corrected_from: str = ""
+    corrected_from_by: str = ""
+    email_hash: str = ""
     site: str = "default"  # the namespace the comment lives in (service.sites)
 
     @classmethod
@@ -177,6 +197,15 @@ class QueueItem:
             spans=_spans(reasons, text),
             lease_moderator=lease_moderator,
             lease_expires_at=lease_expires_at,
+            parent_id=fields.get("parent_id", ""),
+            thread_title=fields.get("thread_title", ""),
+            permalink=fields.get("permalink", ""),
+            decided_by=fields.get("decided_by", ""),
+            decided_at=fields.get("decided_at", ""),
+            decision_reason=fields.get("decision_reason", ""),
+            corrected_from=fields.get("corrected_from", ""),
+            corrected_from_by=fields.get("corrected_from_by", ""),
+            email_hash=_email_hash(fields.get("email")),
         )
 
     def age_s(self, now: float) -> float | None:
@@ -187,23 +216,62 @@ class QueueItem:
         """Hosts the links written in the comment text lead to, in order, without repeats."""
         hosts: list[str] = []
         for match in _LINK_IN_TEXT.finditer(self.text):
-            host = link_target(match.group(0))
+            # a sentence's punctuation after a link is not part of it
+            host = link_target(match.group(0).rstrip(".,;:!?)]}"))
             if host and host not in hosts:
                 hosts.append(host)
         return hosts
 
-    def segments(self) -> list[Segment]:
-        """The text cut into plain and highlighted runs (the template escapes each)."""
+    def marks(self) -> list[dict[str, Any]]:
+        """The spans the page marks (those that matter), in text order."""
+        return marks_of(self.reasons, self.text)
+
+    def segments(self, start: int = 0, end: int | None = None) -> list[Segment]:
+        """The text (or ``text[start:end]``) cut into plain and marked runs (the template
+        escapes each); a mark's ``kind`` is spam, toxicity, word or mixed."""
+        stop = len(self.text) if end is None else end
         out: list[Segment] = []
-        position = 0
-        for span in self.spans:
-            if span["start"] > position:
-                out.append(Segment(self.text[position : span["start"]]))
-            out.append(Segment(span["text"], mark=True, title=", ".join(span["codes"])))
-            position = span["end"]
-        if position < len(self.text) or not out:
-            out.append(Segment(self.text[position:]))
+        position = start
+        for mark in self.marks():
+            if mark["end"] <= start or mark["start"] >= stop:
+                continue
+            left, right = max(mark["start"], start), min(mark["end"], stop)
+            if left > position:
+                out.append(Segment(self.text[position:left]))
+            heads = [k for k in mark["kinds"] if k != "word"]
+            kind = "mixed" if len(heads) > 1 else (heads[0] if heads else "word")
+            title = ", ".join(REASON_LABELS.get(c, c) for c in mark["codes"])
+            if mark["weight"]:
+                title += f" (weight {mark['weight']:.2f})"
+            out.append(Segment(self.text[left:right], mark=True, title=title, kind=kind))
+            position = right
+        if position < stop or not out:
+            out.append(Segment(self.text[position:stop]))
         return out
+
+    def excerpt(self, width: int = 160) -> list[Segment]:
+        """About ``width`` characters of the text around its strongest mark (the compact
+        line shows the span that matters most without scrolling), as segments."""
+        marks = self.marks()
+        if len(self.text) <= width or not marks:
+            return self.segments(0, min(len(self.text), width))
+        strongest = max(marks, key=lambda m: (m["weight"], -m["start"]))
+        start = max(0, min(strongest["start"] - width // 4, len(self.text) - width))
+        return self.segments(start, start + width)
+
+    def deciding_score(self) -> float:
+        """The larger head score: what the score bands of the automatic tabs filter on."""
+        return max(self.scores.values(), default=0.0)
+
+    def reason_labels(self) -> list[tuple[str, str]]:
+        """(short label, sentence) of each reason, for the compact list."""
+        return [
+            (
+                REASON_LABELS.get(str(r.get("code")), str(r.get("code", ""))),
+                str(r.get("message", "")),
+            )
+            for r in self.reasons
+        ]
 
     def to_api(self, now: float) -> dict[str, Any]:
         """The JSON a moderator's API client gets."""

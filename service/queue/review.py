@@ -8,7 +8,12 @@ Redis layout (names built in ``service.store.keys``; ``P`` = ``modq:{default}``)
   pending; a lease whose expiry has passed is swept back (inside claim, list,
   stats and release, so no background process is needed).
 - ``P:decisions``, ``P:labels``, ``P:audit`` (streams) and
-  ``P:stats:decided:<hour>`` (hash): written by the decision script only.
+  ``P:stats:decided:<hour>`` (hash): written by the decision scripts only.
+- ``P:queue:held`` (zset, score commit time) and ``P:queue:held_data`` (hash
+  id -> JSON): decisions made with an undo window (``hold_seconds``; the
+  moderator page's). Their feed entry and label wait there until the window
+  passes (``flush_held``, run by every sweep and before the feed is read), so
+  an undo never has to chase what websites, webhooks or retraining already saw.
 
 Every change that spans keys is one Lua script (``service/queue/scripts/*.lua``, each
 with a header naming its KEYS and ARGV). Times are unix seconds from this
@@ -17,6 +22,7 @@ process's clock: run app instances with synchronised clocks (NTP).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -124,6 +130,8 @@ class ReviewQueue:
     lease_seconds: int = 300
     clock: Callable[[], float] = time.time
     namespace: str = keys.DEFAULT_NAMESPACE
+    # Decisions with an undo window are held this long before the feed sees them.
+    hold_seconds: int = 0
     _scripts: dict[str, object] = field(default_factory=dict, repr=False)
 
     def _run(self, name: str, keys_: list[str], args: list[str | float | int]) -> object:
@@ -145,8 +153,64 @@ class ReviewQueue:
         return keys.queue_lease_owners(self.namespace)
 
     def sweep(self) -> int:
-        """Return comments whose lease expired to the queue; how many there were."""
+        """Return comments whose lease expired to the queue; how many there were.
+
+        Also commits the held decisions whose undo window has passed."""
+        self.flush_held()
         return int(self._run("sweep", [self._leases, self._owners], [self.clock()]))  # type: ignore[call-overload]
+
+    def flush_held(self, limit: int = 1000) -> int:
+        """Commit held decisions whose undo window has passed to the feed and labels."""
+        ns = self.namespace
+        held_keys = [keys.queue_held(ns), keys.queue_held_data(ns)]
+        return int(
+            self._run(
+                "flush", [*held_keys, keys.decisions(ns), keys.labels(ns)], [self.clock(), limit]
+            )  # type: ignore[call-overload]
+        )
+
+    def undo(self, comment_id: str, moderator: str) -> CommentStatus:
+        """Take back ``moderator``'s held decision: pending again and leased back to them.
+
+        Returns the status it had; 404 when nothing is held for it, 409 after the window
+        or when someone else decided it."""
+        ns = self.namespace
+        raw = self.redis.hget(keys.queue_held_data(ns), comment_id)
+        hour = int(json.loads(raw).get("hour", 0)) if raw else 0  # type: ignore[arg-type]
+        now = self.clock()
+        outcome = [
+            str(part)
+            for part in self._run(  # type: ignore[attr-defined]
+                "undo",
+                [
+                    keys.comment(comment_id, ns),
+                    self._pending,
+                    self._leases,
+                    self._owners,
+                    keys.queue_held(ns),
+                    keys.queue_held_data(ns),
+                    keys.audit(ns),
+                    keys.stats_decided(hour, ns),
+                ],
+                [
+                    comment_id,
+                    moderator,
+                    now,
+                    format_time(now),
+                    CommentStatus.PENDING.value,
+                    now + self.lease_seconds,
+                ],
+            )
+        ]
+        if outcome[0] == "not_held":
+            raise NotFoundError(f"No decision on comment {comment_id} can be taken back.")
+        if outcome[0] == "expired":
+            raise ConflictError(
+                f"The decision on comment {comment_id} is final: its undo window has passed."
+            )
+        if outcome[0] == "not_yours":
+            raise ConflictError(f"Comment {comment_id} was decided by {outcome[1]}.")
+        return CommentStatus(outcome[1])
 
     def claim(
         self, moderator: str, limit: int, sort: Sort = Sort.OLDEST, thread: str | None = None
@@ -215,12 +279,14 @@ class ReviewQueue:
         via: str = "api",
         correct: bool = False,
         by_site: bool = False,
+        hold: bool = False,
     ) -> DecisionResult:
         """Record a final decision once, atomically with leaving the queue (404/409 otherwise).
 
         ``correct``: re-decide a comment decided before (automatically or by a moderator).
         ``by_site``: ``moderator`` is ``site:<name>``, a site's feedback (a correction
-        that overrides leases).
+        that overrides leases). ``hold``: keep the feed entry and label of a first decision
+        back for ``hold_seconds``, so that ``undo`` can take it back.
         """
         if decision is Decision.APPROVE and reason is not None:
             raise InvalidError(
@@ -246,6 +312,8 @@ class ReviewQueue:
                 keys.labels(ns),
                 keys.audit(ns),
                 keys.stats_decided(int(now // 3600), ns),
+                keys.queue_held(ns),
+                keys.queue_held_data(ns),
             ],
             [
                 comment_id,
@@ -262,6 +330,7 @@ class ReviewQueue:
                 via,
                 "1" if correct or by_site else "0",
                 "site" if by_site else "moderator",
+                self.hold_seconds if hold else 0,
             ],
         )
         outcome = [str(part) for part in result]  # type: ignore[attr-defined]

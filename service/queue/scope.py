@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from service.domain import CommentStatus
 from service.errors import NotFoundError
 from service.queue.items import QueueItem
 from service.queue.order import Sort, decode_cursor, encode_cursor, sort_key
@@ -47,11 +48,18 @@ class ScopedQueue:
         namespaces: Iterable[str],
         lease_seconds: int = 300,
         clock: Callable[[], float] | None = None,
+        hold_seconds: int = 0,
     ) -> ScopedQueue:
-        """One ReviewQueue per namespace, sharing the client, lease and clock."""
+        """One ReviewQueue per namespace, sharing the client, lease, undo window and clock."""
         extra: dict[str, Any] = {} if clock is None else {"clock": clock}
         queues = [
-            ReviewQueue(client, lease_seconds=lease_seconds, namespace=ns, **extra)
+            ReviewQueue(
+                client,
+                lease_seconds=lease_seconds,
+                namespace=ns,
+                hold_seconds=hold_seconds,
+                **extra,
+            )
             for ns in namespaces
         ]
         if not queues:
@@ -118,11 +126,26 @@ class ScopedQueue:
         reason: RejectReason | None = None,
         via: str = "api",
         correct: bool = False,
+        hold: bool = False,
     ) -> DecisionResult:
-        """Decide (or, with ``correct``, re-decide) a comment of a namespace in scope."""
+        """Decide (or, with ``correct``, re-decide) a comment of a namespace in scope;
+        ``hold``: with an undo window (``ReviewQueue.decide``)."""
         return self.queue_of(comment_id).decide(
-            comment_id, moderator, decision, reason, via=via, correct=correct
+            comment_id, moderator, decision, reason, via=via, correct=correct, hold=hold
         )
+
+    @property
+    def hold_seconds(self) -> int:
+        """The undo window of the page's decisions."""
+        return self.queues[0].hold_seconds
+
+    def undo(self, comment_id: str, moderator: str) -> CommentStatus:
+        """Take back a held decision of a namespace in scope (``ReviewQueue.undo``)."""
+        return self.queue_of(comment_id).undo(comment_id, moderator)
+
+    def flush_held(self) -> int:
+        """Commit every held decision in scope whose undo window has passed."""
+        return sum(queue.flush_held() for queue in self.queues)
 
     def get(self, comment_id: str) -> QueueItem:
         """One comment as moderators see it (404 outside the scope)."""

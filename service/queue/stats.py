@@ -32,7 +32,14 @@ def read_stats(queue: ReviewQueue) -> dict[str, Any]:
         pipe.hgetall(keys.stats_decided(hour, ns))
     depth, leased, oldest, owners, recent, *buckets = pipe.execute()
 
-    last_hour = [fields for _, fields in recent if fields.get("action") == "decide"]
+    # A decision taken back (undo) no longer counts.
+    decided: dict[str, dict[str, str]] = {}
+    for _, fields in recent:
+        if fields.get("action") == "decide":
+            decided[fields.get("id", "")] = fields
+        elif fields.get("action") == "undo":
+            decided.pop(fields.get("id", ""), None)
+    last_hour = list(decided.values())
     per_hour = []
     for hour, bucket in zip(hours, buckets, strict=True):
         per_hour.append(

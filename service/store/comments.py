@@ -26,6 +26,10 @@ below runs unchanged on Redis Cluster). Keys this module writes:
 
 - ``keys.queue_pending()`` — zset; a pending comment's id scored by ``created_at``,
   added in the same script that writes the hash.
+- ``keys.auto_decided(status)`` — zset; a comment approved or rejected at intake, scored by
+  ``created_at``, trimmed to the newest ``AUTO_INDEX_SIZE`` (the page's "automatic" tabs).
+- ``keys.commenter(email_hash(email))`` — zset; every comment of one e-mail address, scored
+  by ``created_at``, trimmed to the newest ``HISTORY_SIZE`` (the commenter's history).
 - ``keys.comment_by_external_id(thread, external_id)`` — string, the id of the comment a
   site posted with that (thread, external_id): a retried post returns the stored comment.
 - ``NewComment.index_keys`` (strings set to the id) and ``counter_keys`` (incremented), in
@@ -34,6 +38,7 @@ below runs unchanged on Redis Cluster). Keys this module writes:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,11 +54,20 @@ from service.domain import CommentStatus
 from service.store import json_codec, keys
 from service.store.connections import DedicatedConnection
 
+# How many automatically decided comments per status, and comments per commenter, the
+# intake indexes keep (the moderator page's tabs and history read them).
+AUTO_INDEX_SIZE = 10_000
+HISTORY_SIZE = 200
+
 # KEYS[1] comment hash   KEYS[2] pending queue zset
 # KEYS[3...] optional keys, one per letter of ARGV[4], in order:
 #            x  the external-id string: a comment already named there is returned, not stored
 #            s  an index string set to the new id (the latest comment wins)
 #            c  a counter incremented by one
+#            a  the automatic-decision index of the comment's status (zset by created_at),
+#               trimmed to its newest AUTO_INDEX_SIZE
+#            h  the commenter's index (zset by created_at, keyed by the e-mail's hash),
+#               trimmed to its newest HISTORY_SIZE
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
 # ARGV[4] the letters naming KEYS[3...] ("" when there are none)
 # ARGV[5...] the hash's fields and values, alternating. (hiredis packs the arguments in
@@ -71,11 +85,18 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
 for i = 1, #roles do
   local role = string.sub(roles, i, i)
-  if role == 'c' then redis.call('INCR', KEYS[2 + i])
-  else redis.call('SET', KEYS[2 + i], ARGV[1]) end
+  local key = KEYS[2 + i]
+  if role == 'c' then redis.call('INCR', key)
+  elseif role == 'a' then
+    redis.call('ZADD', key, ARGV[2], ARGV[1])
+    redis.call('ZREMRANGEBYRANK', key, 0, -__AUTO__)
+  elseif role == 'h' then
+    redis.call('ZADD', key, ARGV[2], ARGV[1])
+    redis.call('ZREMRANGEBYRANK', key, 0, -__HISTORY__)
+  else redis.call('SET', key, ARGV[1]) end
 end
 return {1, ARGV[1]}
-"""
+""".replace("__AUTO__", str(AUTO_INDEX_SIZE + 1)).replace("__HISTORY__", str(HISTORY_SIZE + 1))
 
 
 @dataclass(frozen=True)
@@ -210,6 +231,13 @@ class CommentStore:
         script_keys += comment.index_keys
         script_keys += comment.counter_keys
         roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
+        if comment.status is not CommentStatus.PENDING:  # decided at intake (shadow mode too)
+            script_keys.append(keys.auto_decided(comment.status.value, ns))
+            roles += "a"
+        email = comment.fields.get("email") or ""
+        if email:
+            script_keys.append(keys.commenter(email_hash(email), ns))
+            roles += "h"
         args = [
             comment.id,
             record["created_at"],
@@ -226,6 +254,11 @@ class CommentStore:
         """The comment's hash in ``namespace``, or None if there is no such comment there."""
         record: dict[str, str] = self.client.hgetall(keys.comment(comment_id, namespace))  # type: ignore[assignment]
         return record or None
+
+
+def email_hash(email: str) -> str:
+    """The key of a commenter's history: ``sha256`` of the trimmed, lower-cased address."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()  # as queue.items
 
 
 def _save_result(reply: Any) -> SaveResult:

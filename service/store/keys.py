@@ -19,10 +19,12 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
+| P:auto:<status>            | zset   | ids approved / rejected at intake, by created_at (bounded) |
+| P:commenter:<email sha256> | zset   | one commenter's comment ids by created_at (bounded) |
+| P:queue:held               | zset   | page decisions in their undo window, by commit time |
+| P:queue:held_data          | hash   | held comment id -> JSON of its feed entry and label |
 | P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
 | P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
-
-
 
 The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
 (``S`` = ``modq:{sites}``), so that its transactions touch one slot:
@@ -109,6 +111,26 @@ def retention_lock() -> str:
 def moderator_session(id_hash: str) -> str:
     """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
     return f"{PREFIX}:session:{id_hash}"
+
+
+def auto_decided(status: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of comment ids decided automatically at intake (approved or rejected)."""
+    return f"{_base(namespace)}:auto:{status}"
+
+
+def commenter(email_hash: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of one commenter's comment ids by created_at (``sha256(lower(email))``)."""
+    return f"{_base(namespace)}:commenter:{email_hash}"
+
+
+def queue_held(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of decisions still inside their undo window, scored by commit time."""
+    return f"{_base(namespace)}:queue:held"
+
+
+def queue_held_data(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Hash: held comment id -> JSON of the feed entry and label it commits."""
+    return f"{_base(namespace)}:queue:held_data"
 
 
 def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -10,6 +9,7 @@ import redis
 
 from service.domain import CommentStatus, new_comment_id
 from service.store import keys
+from service.store.comments import CommentStore, NewComment
 
 
 def seed_comment(
@@ -26,31 +26,36 @@ def seed_comment(
     reasons: list[dict[str, Any]] | None = None,
     created_at: float | None = None,
     status: CommentStatus = CommentStatus.PENDING,
+    model_version: str = "test-model",
     namespace: str = keys.DEFAULT_NAMESPACE,
+    **extra: str,
 ) -> str:
     """Store one comment hash (fields as in service/store/comments.py); queue it if pending."""
     created = time.time() if created_at is None else created_at
     comment_id = new_comment_id(int(created * 1000))
     record = {
-        "id": comment_id,
-        "status": status.value,
-        "verdict": status.value,
-        "mode": "enforce",
         "name": name,
         "email": email,
         "text": text,
         "url": url,
         "thread": thread,
         "external_id": external_id,
-        "spam": repr(spam),
-        "toxicity": repr(toxicity),
-        "reasons": json.dumps(reasons if reasons is not None else []),
-        "model_version": "test-model",
-        "created_at": f"{created:.6f}",
     }
-    pipe = client.pipeline(transaction=True)
-    pipe.hset(keys.comment(comment_id, namespace), mapping={k: v for k, v in record.items() if v})
-    if status is CommentStatus.PENDING:
-        pipe.zadd(keys.queue_pending(namespace), {comment_id: created})
-    pipe.execute()
+    # Through the intake's own script, so the indexes it writes (automatic decisions,
+    # the commenter's history) exist exactly as they would.
+    CommentStore(client).save(
+        NewComment(
+            id=comment_id,
+            created_at=created,
+            status=status,
+            verdict=status,
+            mode="enforce",
+            fields={**record, **extra},
+            spam=spam,
+            toxicity=toxicity,
+            reasons=reasons if reasons is not None else [],
+            model_version=model_version,
+            namespace=namespace,
+        )
+    )
     return comment_id

@@ -59,6 +59,9 @@ def server(
         **HOLD_ALL,
         "MODQ_MODERATOR_TOKENS": f"alice:{TOKEN}",
         "MODQ_SECRET_KEY": "browser-test-secret-" + "x" * 40,
+        # decisions reach the feed and labels at once (the undo window is tested in
+        # test_moderate_workday_browser.py)
+        "MODQ_UNDO_SECONDS": "0",
     }
     gunicorn = GunicornServer(tmp_path_factory.mktemp("page"), redis_server.url, env)
     gunicorn.start()
@@ -133,10 +136,11 @@ def test_approve_with_the_keyboard(page: Any, server: GunicornServer) -> None:
     sign_in(page)
     card = page.locator(f"#c-{first}")
     assert card.locator(".text").inner_text() == SPAMMY
-    # The page highlights exactly the spans the model's explanation gave.
+    # The page highlights the strongest of the spans the model's explanation gave.
     spans = queue_item(server, first)["spans"]
     assert spans, "the model explained nothing for an obvious spam comment"
-    assert card.locator(".text mark").all_inner_texts() == [span["text"] for span in spans]
+    marked = card.locator(".text mark").all_inner_texts()
+    assert marked and set(marked) <= {span["text"] for span in spans}
     assert page.locator('[data-stat="depth"]').inner_text() == "2"
     page.keyboard.press("a")  # the first comment has the focus
     page.wait_for_selector(f"#c-{first}", state="detached")

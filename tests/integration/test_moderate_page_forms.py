@@ -123,7 +123,7 @@ def test_page_shows_text_as_text_and_marks_spans(
     assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in html
     assert "<script>alert" not in html and "<img" not in html
     assert 'href="javascript:' not in html
-    assert '<mark title="spam_possible">casino</mark>' in html
+    assert re.search(r'<mark class="m-spam" title="Spam\? \(weight [0-9.]+\)">casino</mark>', html)
     assert 'leads to <code class="target">xn--pypal-4ve.com</code>' in html
     assert "@example.com" in html and "pat@example.com" not in html
     csp = page.headers["Content-Security-Policy"]
@@ -196,9 +196,7 @@ def test_another_thread_view_gives_the_old_batch_back(
     b = post_comment("On thread b", thread="/b")
     sign_in(browser)  # the unfiltered view claims both
     assert redis_client.zcard(keys.queue_leases()) == 2
-    assert 'href="/moderate?sort=oldest&amp;thread=/b"' in browser.get("/moderate").get_data(
-        as_text=True
-    )
+    assert 'href="/moderate?thread=/b"' in browser.get("/moderate").get_data(as_text=True)
     html = browser.get("/moderate?thread=/b").get_data(as_text=True)
     assert f'id="c-{b}"' in html and f'id="c-{a}"' not in html
     assert redis_client.zrange(keys.queue_leases(), 0, -1) == [b]

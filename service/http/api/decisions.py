@@ -9,6 +9,7 @@ from service.http.context import services
 from service.http.openapi import documented
 from service.http.queue_schemas import FeedPageOut, FeedQuery
 from service.http.site_auth import current_namespace, require_site
+from service.queue.review import ReviewQueue
 from service.store.decision_log import read_decisions
 
 bp = Blueprint("decisions", __name__)
@@ -33,5 +34,7 @@ bp = Blueprint("decisions", __name__)
 def feed() -> Response:
     """A page of the decision feed (no e-mail, no text: ids, statuses and reasons)."""
     query = parse(FeedQuery, request.args.to_dict())
+    # Page decisions whose undo window has passed join the feed before it is read.
+    ReviewQueue(services().redis, namespace=current_namespace()).flush_held()
     page = read_decisions(services().redis, query.after, query.limit, current_namespace())
     return jsonify({"items": page.items, "next": page.next, "has_more": page.has_more})

@@ -9,13 +9,16 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from service.domain import is_comment_id
+from service.errors import ModqError
 from service.http.auth import current_moderator, require_moderator
 from service.http.context import services
-from service.http.errors import NotFoundError, ValidationError
+from service.http.errors import APIError, NotFoundError, ValidationError, from_domain
 from service.http.openapi import documented
 from service.http.payload import read_payload
 from service.http.queue_schemas import (
     LIST_MAX,
+    BulkDecisionRequest,
+    BulkDecisionResponse,
     ClaimRequest,
     ClaimResponse,
     DecisionRequest,
@@ -41,7 +44,12 @@ def review_queue(site: str | None = None) -> ScopedQueue:
     ctx = services()
     allowed = ctx.settings.moderator_sites(current_moderator())
     namespaces = visible_namespaces(site_registry().names(), allowed, site)
-    return ScopedQueue.over(ctx.redis, namespaces, lease_seconds=ctx.settings.lease_seconds)
+    return ScopedQueue.over(
+        ctx.redis,
+        namespaces,
+        lease_seconds=ctx.settings.lease_seconds,
+        hold_seconds=ctx.settings.undo_seconds,
+    )
 
 
 SITE_QUERY = "only this site's comments (default: every site you may see)"
@@ -203,6 +211,48 @@ def decide(comment_id: str) -> Response:
             "previous_status": result.previous,
         }
     )
+
+
+@bp.post("/v1/queue/decisions")
+@documented(
+    "Up to 100 decisions in one request (bulk); each succeeds or fails on its own",
+    request=BulkDecisionRequest,
+    responses={200: BulkDecisionResponse},
+    errors=(400, 415, 422, 503),
+    auth=True,
+    tag="queue",
+)
+@require_moderator
+def decide_many() -> Response:
+    """Record several decisions of the calling moderator; one result per decision."""
+    body = parse(BulkDecisionRequest, _body())
+    queue = review_queue()
+    moderator = current_moderator()
+    results: list[dict[str, Any]] = []
+    for item in body.decisions:
+        try:
+            done = queue.decide(
+                _known_id(item.id),
+                moderator,
+                item.decision,
+                item.reason,
+                via="api",
+                correct=item.correct,
+            )
+        except (ModqError, APIError) as error:
+            answer = from_domain(error) if isinstance(error, ModqError) else error
+            results.append({"id": item.id, "ok": False, "error": answer.to_dict()["error"]})
+            continue
+        results.append(
+            {
+                "id": done.id,
+                "ok": True,
+                "status": done.status.value,
+                "reason": done.reason,
+                "decided_at": done.decided_at,
+            }
+        )
+    return jsonify({"items": results})
 
 
 @bp.post("/v1/queue/<comment_id:comment_id>/release")

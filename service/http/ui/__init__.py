@@ -1,9 +1,11 @@
-"""The moderator's page, /moderate: sign in with a token, work a claimed batch, sign out.
+"""The moderator's page, /moderate: sign in with a token, work a claimed batch, look
+through the automatic decisions, sign out.
 
 Server-rendered (Jinja, autoescaped): every button is a plain form post, so
 the page works without JavaScript; ``static/moderate.js`` adds keyboard
-shortcuts and decides without a reload. A strict Content-Security-Policy
-allows only this blueprint's own script and style.
+shortcuts, decides without a reload and counts the undo window down. A strict
+Content-Security-Policy allows only this blueprint's own script and style.
+Decisions, undo and corrections live in ``service.ui.actions``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
-from service.errors import ModqError
+from service.domain import CommentStatus
 from service.http.auth import (
     check_csrf,
     csrf_token,
@@ -37,13 +39,14 @@ from service.http.auth import (
     sign_in,
     sign_out,
 )
-from service.http.errors import APIError, ForbiddenError
+from service.http.context import services
+from service.http.errors import ForbiddenError
 from service.http.openapi import documented
 from service.http.ui.bidi import encode_bidi, mark_bidi, reveal_bidi
-from service.http.ui.view import BATCH_SIZE, page_queue
+from service.http.ui.view import BATCH_SIZE, context_of, model_version, page_queue
+from service.queue.history import BANDS, band_range, recent_automatic
 from service.queue.items import format_time, is_web_link, link_target
 from service.queue.order import Sort
-from service.queue.review import Decision, RejectReason
 from service.queue.stats import age_text
 
 bp = Blueprint(
@@ -56,12 +59,12 @@ bp = Blueprint(
 
 STATIC = Path(__file__).resolve().parent / "static"
 ICON_MAX_AGE = 86400  # a day: the icon rarely changes, and is asked for on every first load
-ACTIONS: dict[str, tuple[Decision, RejectReason | None]] = {
-    "approve": (Decision.APPROVE, None),
-    "spam": (Decision.REJECT, RejectReason.SPAM),
-    "toxic": (Decision.REJECT, RejectReason.TOXIC),
-    "other": (Decision.REJECT, RejectReason.OTHER),
+TABS = {
+    "pending": "Pending",
+    "rejected": "Auto-rejected",
+    "approved": "Auto-approved",
 }
+DENSITIES = ("compact", "full")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -96,7 +99,7 @@ def _forbidden(error: ForbiddenError) -> tuple[str, int]:
     return render_template("moderate_error.html", message=error.message), 403
 
 
-def _view_args() -> dict[str, Any]:
+def view_args() -> dict[str, Any]:
     """The sort and thread the moderator is looking at, from the query or the form."""
     source = request.form if request.method == "POST" else request.args
     sort = source.get("sort", Sort.OLDEST.value)
@@ -108,6 +111,39 @@ def _view_args() -> dict[str, Any]:
     if site:
         args["site"] = site[:64]
     return args
+
+
+def _density() -> str:
+    """Compact (one line per comment) or full (every card open); remembered per session."""
+    asked = request.args.get("density", "")
+    if asked in DENSITIES:
+        session["density"] = asked
+    density = session.get("density", "compact")
+    return density if density in DENSITIES else "compact"
+
+
+def _undo(now: float) -> dict[str, Any] | None:
+    """The moderator's last decision while it can still be taken back."""
+    last = session.get("undo")
+    if not isinstance(last, dict) or float(last.get("until", 0)) <= now:
+        return None
+    return {**last, "left_s": int(float(last["until"]) - now + 0.999)}
+
+
+def _common(moderator: str, queue: Any, tab: str) -> dict[str, Any]:
+    now = queue.clock()
+    return {
+        "moderator": moderator,
+        "csrf": csrf_token(),
+        "now": now,
+        "stats": queue.stats(),
+        "model_version": model_version(),
+        "tab": tab,
+        "tabs": TABS,
+        "density": _density(),
+        "undo": _undo(now),
+        "messages": get_flashed_messages(with_categories=True),
+    }
 
 
 @bp.get("/favicon.ico")
@@ -131,7 +167,10 @@ def page() -> ResponseReturnValue:
     moderator = session_moderator()
     if moderator is None:
         return render_template("moderate_login.html", csrf=csrf_token(), error=None)
-    args = _view_args()
+    tab = request.args.get("tab", "pending")
+    if tab in ("rejected", "approved"):
+        return _automatic(moderator, CommentStatus(tab))
+    args = view_args()
     queue = page_queue(moderator, args.get("site"))
     # Another order or thread means another batch: give back the one claimed for the old view.
     if session.get("view") != args:
@@ -140,15 +179,38 @@ def page() -> ResponseReturnValue:
     claim = queue.claim(moderator, BATCH_SIZE, Sort(args["sort"]), args.get("thread"))
     return render_template(
         "moderate_queue.html",
-        moderator=moderator,
-        csrf=csrf_token(),
+        **_common(moderator, queue, "pending"),
         claim=claim,
-        now=queue.clock(),
+        contexts={item.id: context_of(item) for item in claim.items},
         renew_ms=max(5, min(60, queue.lease_seconds // 3)) * 1000,
-        stats=queue.stats(),
         view=args,
         sorts=[s.value for s in Sort],
-        messages=get_flashed_messages(with_categories=True),
+        select_all=request.args.get("select") == "all",
+    )
+
+
+def _automatic(moderator: str, status: CommentStatus) -> ResponseReturnValue:
+    """The newest comments modq approved or rejected by itself, to look through and correct."""
+    queue = page_queue(moderator, request.args.get("site") or None)
+    queue.flush_held()
+    band = request.args.get("band", "")
+    band = band if band_range(band) else ""
+    older = request.args.get("older_than", "")
+    try:
+        older_than = float(older) if older else None
+    except ValueError:
+        older_than = None
+    found = recent_automatic(
+        services().redis, status, band or None, 50, older_than, queue.namespaces
+    )
+    return render_template(
+        "moderate_auto.html",
+        **_common(moderator, queue, status.value),
+        status=status.value,
+        page=found,
+        contexts={item.id: context_of(item) for item in found.items},
+        band=band,
+        bands=[name for name, _, _ in BANDS],
     )
 
 
@@ -166,7 +228,7 @@ def renew() -> ResponseReturnValue:
     moderator = session_moderator(active=False)  # automatic: not the moderator's activity
     if moderator is None:
         return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
-    queue = page_queue(moderator, _view_args().get("site"))
+    queue = page_queue(moderator, view_args().get("site"))
     claim = queue.claim(moderator, 0)  # limit 0: renews every lease held, takes nothing new
     return jsonify(
         {"lease_expires_at": format_time(claim.lease_expires_at), "stats": queue.stats()}
@@ -228,85 +290,7 @@ def release() -> ResponseReturnValue:
     if moderator is not None:
         count = page_queue(moderator).release_all(moderator)
         flash(f"Released {count} comment{'s' if count != 1 else ''}.", "info")
-    return redirect(url_for("moderate.page", **_view_args()), 303)
+    return redirect(url_for("moderate.page", **view_args()), 303)
 
 
-@bp.post("/moderate/decide")
-@documented(
-    "Decide one comment or the selected ones (JSON answer with Accept: application/json)",
-    responses={200: None, 303: None},
-    errors=(401, 422, 503),
-    html_errors=(403,),
-    tag="moderate",
-)
-def decide() -> ResponseReturnValue:
-    """Decide one comment (its own button) or every selected one (the bulk buttons)."""
-    check_csrf()
-    moderator = session_moderator()
-    wants_json = request.accept_mimetypes.best == "application/json"
-    if moderator is None:
-        if wants_json:
-            return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
-        return redirect(url_for("moderate.page"), 303)
-    action, ids = _requested()
-    queue = page_queue(moderator)
-    results: list[dict[str, Any]] = []
-    for comment_id in ids:
-        decision, reason = ACTIONS[action]
-        try:
-            done = queue.decide(comment_id, moderator, decision, reason, via="page")
-            results.append({"id": comment_id, "ok": True, "status": done.status.value})
-        except (ModqError, APIError) as error:
-            results.append({"id": comment_id, "ok": False, "error": error.message})
-    message = _summary(action, results)
-    if wants_json:
-        return jsonify({"results": results, "message": message, "stats": queue.stats()})
-    flash(message, "info" if all(r["ok"] for r in results) else "error")
-    return redirect(url_for("moderate.page", **_view_args()), 303)
-
-
-def _requested() -> tuple[str, list[str]]:
-    """(action, ids): a card's button sends ``act=<action>:<id>``, bulk ``bulk=<action>``."""
-    single = request.form.get("act", "")
-    if single:
-        action, _, comment_id = single.partition(":")
-        ids = [comment_id]
-    else:
-        action = request.form.get("bulk", "")
-        ids = request.form.getlist("ids")
-    ids = [cid for cid in dict.fromkeys(ids) if cid][: BATCH_SIZE * 5]
-    if action not in ACTIONS or not ids:
-        flash_text = (
-            "Select at least one comment first." if action in ACTIONS else "Unknown action."
-        )
-        raise _NothingToDo(flash_text)
-    return action, ids
-
-
-class _NothingToDo(APIError):
-    status, code = 422, "nothing_selected"
-
-
-@bp.errorhandler(_NothingToDo)
-def _nothing(error: _NothingToDo) -> ResponseReturnValue:
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(error.to_dict()), 422
-    flash(error.message, "error")
-    return redirect(url_for("moderate.page", **_view_args()), 303)
-
-
-_VERBS = {
-    "approve": "Approved",
-    "spam": "Rejected as spam",
-    "toxic": "Rejected as toxic",
-    "other": "Rejected",
-}
-
-
-def _summary(action: str, results: list[dict[str, Any]]) -> str:
-    done = sum(1 for r in results if r["ok"])
-    text = f"{_VERBS[action]} {done} comment{'s' if done != 1 else ''}."
-    failed = [r for r in results if not r["ok"]]
-    if failed:
-        text += " Not decided: " + " ".join(r["error"] for r in failed)
-    return text
+from service.http.ui import actions  # noqa: E402,F401  (registers the decision routes on bp)

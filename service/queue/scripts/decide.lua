@@ -13,6 +13,8 @@
 -- KEYS[6]  stream labels              training labels
 -- KEYS[7]  stream audit               who decided what and when
 -- KEYS[8]  hash   stats:decided:<hour> decision counts of this UTC hour
+-- KEYS[9]  zset   queue:held          decisions inside their undo window (score: commit time)
+-- KEYS[10] hash   queue:held_data     held comment id -> JSON {"feed", "label", "by", ...}
 -- ARGV[1]  comment id
 -- ARGV[2]  moderator name
 -- ARGV[3]  now (unix seconds)
@@ -29,7 +31,10 @@
 -- ARGV[14] who decides: "moderator" (ARGV[2] is their name) or "site" (ARGV[2] is
 --          "site:<name>"; a site's feedback overrides leases and is not counted in
 --          the moderators' hourly stats)
--- Returns  {"ok", <decisions entry id>, <created_at>, <event>, <previous status>}
+-- ARGV[15] undo window in seconds: > 0 holds a first decision's feed entry and label in
+--          KEYS[9]/[10] until then (queue_flush.lua commits them, queue_undo.lua takes
+--          them back); a correction of a held decision commits the held one first
+-- Returns  {"ok", <decisions entry id, "" when held>, <created_at>, <event>, <previous status>}
 --          or {"not_found"} | {"decided", <status>} | {"leased", <holder>, <expiry>}
 local comment, pending, leases, owners = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, moderator, now, decided_at = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
@@ -53,6 +58,25 @@ if expiry and expiry > now and holder ~= moderator and not by_site then
 end
 local held = (expiry and expiry > now) and '1' or '0'
 
+-- A correction of a decision still in its undo window: that decision is final now, so
+-- the feed and the labels get it first, in order.
+if event == 'corrected' then
+  local raw = redis.call('HGET', KEYS[10], id)
+  if raw then
+    local prior = cjson.decode(raw)
+    redis.call('XADD', KEYS[5], '*', unpack(prior.feed))
+    if type(prior.label) == 'table' then redis.call('XADD', KEYS[6], '*', unpack(prior.label)) end
+    redis.call('ZREM', KEYS[9], id)
+    redis.call('HDEL', KEYS[10], id)
+  end
+end
+
+if event == 'corrected' then
+  -- who decided what: the page shows the decision this one replaces
+  local before = redis.call('HMGET', comment, 'decided_by', 'decision_reason')
+  redis.call('HSET', comment, 'corrected_from', current,
+    'corrected_from_by', before[1] or 'modq', 'corrected_from_reason', before[2] or '')
+end
 redis.call('HSET', comment, 'status', status, 'decided_at', decided_at,
   'decided_by', moderator, 'decision_reason', reason)
 redis.call('ZREM', pending, id)
@@ -60,20 +84,33 @@ redis.call('ZREM', leases, id)
 redis.call('HDEL', owners, id)
 
 local external_id = f[2] or ''
-local entry = redis.call('XADD', KEYS[5], '*', 'id', id, 'external_id', external_id,
-  'thread', f[7] or '', 'status', status, 'decided_at', decided_at, 'reason', reason,
-  'by', moderator, 'event', event)
+local feed = {'id', id, 'external_id', external_id, 'thread', f[7] or '', 'status', status,
+  'decided_at', decided_at, 'reason', reason, 'by', moderator, 'event', event}
+local label = false
 
 if ARGV[10] == '1' then
   local domain = ''
   local email = f[5] or ''
   local at = string.match(email, '@([^@]+)$')
   if at then domain = '@' .. string.lower(at) end
-  redis.call('XADD', KEYS[6], '*', 'id', id, 'text', f[3] or '', 'name', f[4] or '',
+  label = {'id', id, 'text', f[3] or '', 'name', f[4] or '',
     'email', domain, 'url', f[6] or '', 'spam', ARGV[8], 'toxic', ARGV[9],
     'source', 'moderator', 'thread', f[7] or '', 'model_version', f[8] or '',
     'spam_score', f[9] or '', 'toxicity_score', f[10] or '',
-    'decided_by', moderator, 'decided_at', decided_at, 'event', event)
+    'decided_by', moderator, 'decided_at', decided_at, 'event', event}
+end
+
+local hold = tonumber(ARGV[15]) or 0
+if event ~= 'decided' then hold = 0 end
+local entry = ''
+if hold > 0 then
+  redis.call('ZADD', KEYS[9], now + hold, id)
+  redis.call('HSET', KEYS[10], id, cjson.encode({feed = feed, label = label,
+    created_at = f[11] or '', by = moderator, status = status,
+    hour = math.floor(now / 3600)}))
+else
+  entry = redis.call('XADD', KEYS[5], '*', unpack(feed))
+  if label then redis.call('XADD', KEYS[6], '*', unpack(label)) end
 end
 
 if by_site then
@@ -86,7 +123,8 @@ end
 
 redis.call('XADD', KEYS[7], '*', 'action', 'decide', 'id', id, 'moderator', moderator,
   'from', current, 'to', status, 'reason', reason, 'at', decided_at,
-  'held_lease', held, 'via', ARGV[12], 'decision_entry', entry, 'event', event)
+  'held_lease', held, 'via', ARGV[12], 'decision_entry', entry, 'event', event,
+  'undo_until', hold > 0 and tostring(now + hold) or '')
 
 redis.call('HINCRBY', KEYS[8], 'total', 1)
 redis.call('HINCRBY', KEYS[8], 'status:' .. status, 1)

@@ -16,6 +16,7 @@ from service.queue.items import (
     link_target,
     parse_time,
 )
+from service.queue.marks import strong_spans
 from service.queue.order import badness, uncertainty
 
 
@@ -46,7 +47,7 @@ def test_segments_cover_the_text_in_order() -> None:
     shown = item("a <b>bad</b> word", [{"code": "c", "spans": [{"start": 5, "end": 8}]}])
     assert shown.segments() == [
         Segment("a <b>"),
-        Segment("bad", mark=True, title="c"),
+        Segment("bad", mark=True, title="c", kind="word"),
         Segment("</b> word"),
     ]
     assert "".join(s.text for s in shown.segments()) == "a <b>bad</b> word"
@@ -108,3 +109,37 @@ def test_token_lookup() -> None:
     assert moderator_for_token("b" * 20, tokens) == "bob"
     assert moderator_for_token("b" * 19, tokens) is None
     assert moderator_for_token("", tokens) is None
+
+
+def _model_reason(head: str, weights: list[float]) -> dict[str, object]:
+    spans = [{"start": 2 * i, "end": 2 * i + 1, "weight": w} for i, w in enumerate(weights)]
+    return {"code": f"{head}_possible", "head": head, "spans": spans}
+
+
+def test_only_the_spans_carrying_half_the_evidence_are_marked() -> None:
+    # weights 3, 1, 0.5, 0.5 (total 5): 3 alone carries 60 %, the rest is left plain
+    assert [s["weight"] for s in strong_spans(_model_reason("spam", [1, 3, 0.5, 0.5]))] == [3]
+    # 2, 2, 2 (total 6): the first carries a third, two carry two thirds
+    assert len(strong_spans(_model_reason("spam", [2, 2, 2]))) == 2
+    # word lists are exact matches: every one is marked
+    word = {"code": "banned_word", "spans": [{"start": 0, "end": 1}, {"start": 2, "end": 3}]}
+    assert len(strong_spans(word)) == 2
+
+
+def test_marks_carry_their_head_as_kind() -> None:
+    shown = item("abcdefgh", [_model_reason("spam", [5]), _model_reason("toxicity", [0, 0, 4])])
+    kinds = [(s.text, s.kind) for s in shown.segments() if s.mark]
+    assert kinds == [("a", "spam"), ("e", "toxicity")]
+
+
+def test_excerpt_shows_the_strongest_mark() -> None:
+    text = "x" * 500 + "BAD" + "y" * 500
+    reason = {
+        "code": "spam_possible",
+        "head": "spam",
+        "spans": [{"start": 500, "end": 503, "weight": 2}],
+    }
+    shown = item(text, [reason])
+    excerpt = shown.excerpt(100)
+    assert [s.text for s in excerpt if s.mark] == ["BAD"]
+    assert sum(len(s.text) for s in excerpt) == 100
