@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import redis
 from flask import Flask
 from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from classifier import hashing_is_compiled
@@ -20,13 +22,33 @@ from service.model_holder import ModelHolder
 from service.settings import Settings
 
 
-def create_redis_client(url: str) -> redis.Redis:
+def create_redis_client(url: str, *, cluster: bool = False) -> redis.Redis:
     """A pooled client with short timeouts, so a dead Redis gives a quick 503.
 
     One quick retry: after a Redis restart the first command on a pooled
     connection fails, and the retry reconnects; more retries would only make
     a dead Redis slower to report.
+
+    With ``cluster``, ``url`` names one node of a Redis Cluster and the client is
+    redis-py's ``RedisCluster``: it reads the slot table from that node and sends
+    each command to the master that owns its keys' slot (every key of one
+    namespace shares a slot, see ``service.keys``). It offers the commands modq
+    uses under the same names, so the rest of modq types it as ``redis.Redis``.
     """
+    if cluster:
+        # redis-py retries a command whose master is gone after reading the slot table
+        # anew; three quick tries, then a 503: a failover takes seconds, not retries.
+        return cast(
+            redis.Redis,
+            RedisCluster.from_url(
+                url,
+                decode_responses=True,
+                socket_timeout=2.0,
+                socket_connect_timeout=1.0,
+                health_check_interval=15,
+                retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=3),
+            ),
+        )
     return redis.Redis.from_url(
         url,
         decode_responses=True,
@@ -58,7 +80,7 @@ def create_app(
                 "MODQ_REDIS_URL is not set: start the service with `modq serve` "
                 "(which starts an embedded Redis) or point MODQ_REDIS_URL at a Redis"
             )
-        redis_client = create_redis_client(settings.redis_url)
+        redis_client = create_redis_client(settings.redis_url, cluster=settings.redis_cluster)
     app = Flask(__name__)
     # One byte of slack: a streamed (chunked) body is read up to max+1 bytes, so
     # service.payload can tell "exactly at the limit" from "over it" and answer 413.

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from service.batching import Batcher, new_batcher
 from service.model_holder import ModelHolder
+from service.replication import Durability
 from service.settings import Settings
 from service.store import CommentStore
 
@@ -32,7 +33,10 @@ class Services:
     store: CommentStore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.store = CommentStore(self.redis, self.writes)
+        durability = Durability(
+            self.settings.redis_wait_replicas, self.settings.redis_wait_timeout_ms
+        )
+        self.store = CommentStore(self.redis, self.writes, durability)
 
 
 def services(app: Flask | None = None) -> Services:

@@ -102,7 +102,7 @@ def redis_client_for_cli(settings: Settings) -> Iterator[redis.Redis]:
     from service.app import create_redis_client  # the app's imports are heavy; only here
 
     url, embedded = redis_url_for_cli(settings.redis_url, settings.redis_dir)
-    client = create_redis_client(url)
+    client = create_redis_client(url, cluster=settings.redis_cluster)
     try:
         yield client
     finally:

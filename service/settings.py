@@ -107,6 +107,12 @@ class Settings:
     # gthread's: each request scores its own comment, and a write waits for nobody.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
+    # MODQ_REDIS_CLUSTER: MODQ_REDIS_URL names one node of a Redis Cluster (RedisCluster client).
+    redis_cluster: bool = False
+    # A write is acknowledged once this many replicas hold it (WAIT after the write);
+    # from_env's default is 1 with a cluster, 0 (the master's word alone) otherwise.
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 1000
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -168,7 +174,27 @@ class Settings:
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
             batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", batch_wait_ms, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
+            redis_cluster=bool(reader.optional_bool("MODQ_REDIS_CLUSTER")),
+            redis_wait_replicas=reader.int(
+                "MODQ_REDIS_WAIT_REPLICAS",
+                1 if reader.optional_bool("MODQ_REDIS_CLUSTER") else 0,
+                low=0,
+                high=16,
+            ),
+            redis_wait_timeout_ms=reader.int(
+                "MODQ_REDIS_WAIT_TIMEOUT_MS", 1000, low=1, high=60_000
+            ),
         )
+        if settings.redis_cluster and settings.redis_url is None:
+            raise SettingsError(
+                "MODQ_REDIS_CLUSTER=true needs MODQ_REDIS_URL: the address of one of the "
+                "cluster's nodes (the embedded Redis is a single server)"
+            )
+        if settings.redis_cluster and settings.redis_url.startswith("unix://"):
+            raise SettingsError(
+                "MODQ_REDIS_CLUSTER=true needs a redis:// or rediss:// MODQ_REDIS_URL: "
+                "cluster nodes are reached over TCP"
+            )
         _check_thresholds(settings.thresholds)
         return settings
 

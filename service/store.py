@@ -35,12 +35,15 @@ from typing import Any
 from urllib.parse import quote
 
 import redis
+from redis.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from service import json_codec, keys, metrics
 from service.batching import Batcher
+from service.cluster_writes import ClusterWrites
 from service.dedicated_connection import DedicatedConnection
 from service.domain import CommentStatus
+from service.replication import Durability
 
 # KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
@@ -92,16 +95,31 @@ class CommentStore:
     and, with ``appendfsync always``, one fsync. Each comment keeps its own script
     call and its own result; each request still answers only once its comment is
     written.
+
+    With ``durability.replicas`` > 0, a WAIT follows the writes on their connection
+    and a comment is acknowledged only once that many replicas hold it
+    (``service.replication``). On a Redis Cluster the writes go to the master of each
+    comment's slot through ``ClusterWrites``, which follows a failover.
     """
 
     def __init__(
-        self, client: redis.Redis, batcher: Batcher[SaveResult | Exception] | None = None
+        self,
+        client: redis.Redis,
+        batcher: Batcher[SaveResult | Exception] | None = None,
+        durability: Durability | None = None,
     ) -> None:
         self.client = client
+        self.durability = durability or Durability()
         self._create = client.register_script(_CREATE)
         self._batcher = batcher
+        cluster: Any = client
+        self._cluster = (
+            ClusterWrites(cluster, self.durability) if isinstance(cluster, RedisCluster) else None
+        )
         # The batcher's one leader at a time writes: it can keep a connection of its own.
-        self._writes = DedicatedConnection(client) if batcher is not None else None
+        self._writes = (
+            DedicatedConnection(client) if batcher is not None and self._cluster is None else None
+        )
 
     @property
     def script_sha(self) -> str:
@@ -133,7 +151,8 @@ class CommentStore:
         """Run the script for each comment, in one round trip when there are several."""
         calls = [self._script_call(comment) for comment in comments]
         metrics.observe(metrics.WRITE_BATCH_SIZE, len(calls))
-        if len(calls) == 1 and self._writes is None:
+        plain = self._writes is None and self._cluster is None
+        if len(calls) == 1 and plain and self.durability.wait_command() is None:
             # the Script object loads the script itself if Redis lost it
             script_keys, args = calls[0]
             return [_save_result(self._create(keys=script_keys, args=args))]
@@ -152,12 +171,26 @@ class CommentStore:
             ("EVALSHA", self._create.sha, len(script_keys), *script_keys, *args)
             for script_keys, args in calls
         ]
+        if self._cluster is not None:
+            # Routed by the comment's key: every key of a call shares its hash tag.
+            routed = [
+                (script_keys[0], command)
+                for (script_keys, _), command in zip(calls, commands, strict=True)
+            ]
+            return self._cluster.execute_many(routed)
+        wait = self.durability.wait_command()
+        sent = commands if wait is None else [*commands, wait]
         if self._writes is not None:
-            return self._writes.execute_many(commands)
-        pipe = self.client.pipeline(transaction=False)
-        for command in commands:
-            pipe.execute_command(*command)
-        return list(pipe.execute(raise_on_error=False))
+            replies = self._writes.execute_many(sent)
+        else:
+            # one connection for the whole pipeline, so the WAIT counts these writes
+            pipe = self.client.pipeline(transaction=False)
+            for command in sent:
+                pipe.execute_command(*command)
+            replies = list(pipe.execute(raise_on_error=False))
+        if wait is None:
+            return replies
+        return self.durability.settle(replies[:-1], replies[-1])
 
     def _script_call(self, comment: NewComment) -> tuple[list[str], list[str]]:
         """The keys and arguments of the script that stores ``comment``."""
