@@ -9,18 +9,22 @@ is sent again, with the WAIT, once the slot table is read anew, until
 ``retry_seconds`` have passed. A replica takes 3-5 s to replace a killed master
 (node timeout 2 s), so the default waits that long before the caller answers 503.
 
-Only commands that can run twice without harm go through here (the comment
-script writes the same id's fields again); an ``ASK`` redirection (a slot being
-migrated) is followed once with ``ASKING`` on the node it names.
+A command sent on a connection that then failed may have run: it is sent again
+only when the caller says it may run twice (``idempotent``: the comment script
+writes the same id's fields again; a decision may not, and its caller answers
+503 instead). An ``ASK`` redirection (a slot being migrated) is followed once
+with ``ASKING`` on the node it names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import redis
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import (
     AskError,
@@ -49,10 +53,13 @@ class ClusterWrites:
         durability: Durability,
         retry_seconds: float = 6.0,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        idempotent: bool = True,
     ) -> None:
         self.client = client
         self.durability = durability
         self.retry_seconds = retry_seconds
+        self.idempotent = idempotent
         self._sleep = sleep
 
     def execute_many(self, calls: Sequence[tuple[str, Command]]) -> list[Any]:
@@ -70,7 +77,8 @@ class ClusterWrites:
                 except (RedisConnectionError, RedisTimeoutError) as error:
                     for i in indices:
                         replies[i] = error
-                    again += indices
+                    if self.idempotent:
+                        again += indices
                     continue
                 for i, reply in zip(indices, answered, strict=True):
                     if isinstance(reply, AskError) and not isinstance(reply, MovedError):
@@ -137,7 +145,29 @@ class ClusterWrites:
 
     def _refresh(self) -> None:
         """Read the slot table anew (a replica may own the slots now)."""
-        try:
+        # No node answering yet is no error here: the next round tries again.
+        with contextlib.suppress(RedisError, RedisClusterException):
             self.client.nodes_manager.initialize()
-        except (RedisError, RedisClusterException):
-            pass  # no node answered yet: the next round tries again
+
+
+def write_replicated(
+    client: redis.Redis,
+    durability: Durability,
+    calls: Sequence[tuple[str, Command]],
+    *,
+    idempotent: bool = True,
+) -> list[Any]:
+    """Run (routing key, command) pairs, then WAIT as ``durability`` asks: one connection
+    per master (a cluster's, through ``ClusterWrites``), replies in order, errors in place."""
+    cluster: Any = client
+    if isinstance(cluster, RedisCluster):
+        return ClusterWrites(cluster, durability, idempotent=idempotent).execute_many(calls)
+    wait = durability.wait_command()
+    # A pipeline of a single Redis holds one connection: the WAIT counts these writes.
+    pipe = client.pipeline(transaction=False)
+    for _key, command in calls:
+        pipe.execute_command(*command)
+    if wait is not None:
+        pipe.execute_command(*wait)
+    replies = list(pipe.execute(raise_on_error=False))
+    return replies if wait is None else durability.settle(replies[:-1], replies[-1])

@@ -190,7 +190,7 @@ class Settings:
                 "MODQ_REDIS_CLUSTER=true needs MODQ_REDIS_URL: the address of one of the "
                 "cluster's nodes (the embedded Redis is a single server)"
             )
-        if settings.redis_cluster and settings.redis_url.startswith("unix://"):
+        if settings.redis_cluster and str(settings.redis_url).startswith("unix://"):
             raise SettingsError(
                 "MODQ_REDIS_CLUSTER=true needs a redis:// or rediss:// MODQ_REDIS_URL: "
                 "cluster nodes are reached over TCP"

@@ -40,7 +40,7 @@ from redis.exceptions import NoScriptError
 
 from service import json_codec, keys, metrics
 from service.batching import Batcher
-from service.cluster_writes import ClusterWrites
+from service.cluster_writes import write_replicated
 from service.dedicated_connection import DedicatedConnection
 from service.domain import CommentStatus
 from service.replication import Durability
@@ -113,13 +113,14 @@ class CommentStore:
         self._create = client.register_script(_CREATE)
         self._batcher = batcher
         cluster: Any = client
-        self._cluster = (
-            ClusterWrites(cluster, self.durability) if isinstance(cluster, RedisCluster) else None
-        )
-        # The batcher's one leader at a time writes: it can keep a connection of its own.
+        # The batcher's one leader at a time writes: it can keep a connection of its own
+        # (of a single Redis; a cluster's writes go to several masters).
         self._writes = (
-            DedicatedConnection(client) if batcher is not None and self._cluster is None else None
+            DedicatedConnection(client)
+            if batcher is not None and not isinstance(cluster, RedisCluster)
+            else None
         )
+        self._plain = self._writes is None and not isinstance(cluster, RedisCluster)
 
     @property
     def script_sha(self) -> str:
@@ -151,8 +152,7 @@ class CommentStore:
         """Run the script for each comment, in one round trip when there are several."""
         calls = [self._script_call(comment) for comment in comments]
         metrics.observe(metrics.WRITE_BATCH_SIZE, len(calls))
-        plain = self._writes is None and self._cluster is None
-        if len(calls) == 1 and plain and self.durability.wait_command() is None:
+        if len(calls) == 1 and self._plain and self.durability.wait_command() is None:
             # the Script object loads the script itself if Redis lost it
             script_keys, args = calls[0]
             return [_save_result(self._create(keys=script_keys, args=args))]
@@ -171,25 +171,16 @@ class CommentStore:
             ("EVALSHA", self._create.sha, len(script_keys), *script_keys, *args)
             for script_keys, args in calls
         ]
-        if self._cluster is not None:
+        if self._writes is None:
             # Routed by the comment's key: every key of a call shares its hash tag.
             routed = [
-                (script_keys[0], command)
-                for (script_keys, _), command in zip(calls, commands, strict=True)
+                (keys_[0], command) for (keys_, _), command in zip(calls, commands, strict=True)
             ]
-            return self._cluster.execute_many(routed)
+            return write_replicated(self.client, self.durability, routed)
         wait = self.durability.wait_command()
-        sent = commands if wait is None else [*commands, wait]
-        if self._writes is not None:
-            replies = self._writes.execute_many(sent)
-        else:
-            # one connection for the whole pipeline, so the WAIT counts these writes
-            pipe = self.client.pipeline(transaction=False)
-            for command in sent:
-                pipe.execute_command(*command)
-            replies = list(pipe.execute(raise_on_error=False))
         if wait is None:
-            return replies
+            return self._writes.execute_many(commands)
+        replies = self._writes.execute_many([*commands, wait])
         return self.durability.settle(replies[:-1], replies[-1])
 
     def _script_call(self, comment: NewComment) -> tuple[list[str], list[str]]:

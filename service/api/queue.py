@@ -37,7 +37,9 @@ M = TypeVar("M", bound=BaseModel)
 def review_queue() -> ReviewQueue:
     """The queue over this app's Redis, with the configured lease."""
     ctx = services()
-    return ReviewQueue(ctx.redis, lease_seconds=ctx.settings.lease_seconds)
+    return ReviewQueue(
+        ctx.redis, lease_seconds=ctx.settings.lease_seconds, durability=ctx.store.durability
+    )
 
 
 def parse(model: type[M], data: Any) -> M:

@@ -11,7 +11,9 @@ BATCH_SIZE = 20
 def page_queue() -> ReviewQueue:
     """The review queue over this app's Redis, with the configured lease."""
     ctx = services()
-    return ReviewQueue(ctx.redis, lease_seconds=ctx.settings.lease_seconds)
+    return ReviewQueue(
+        ctx.redis, lease_seconds=ctx.settings.lease_seconds, durability=ctx.store.durability
+    )
 
 
 def age_text(seconds: float | None) -> str:
