@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 E = TypeVar("E", bound=Enum)
 
@@ -194,6 +195,14 @@ class Settings:
             raise SettingsError(
                 "MODQ_REDIS_CLUSTER=true needs a redis:// or rediss:// MODQ_REDIS_URL: "
                 "cluster nodes are reached over TCP"
+            )
+        if settings.redis_cluster and urlsplit(str(settings.redis_url)).path.strip("/") not in (
+            "",
+            "0",
+        ):
+            raise SettingsError(
+                "MODQ_REDIS_CLUSTER=true: a Redis Cluster has only database 0; "
+                "end MODQ_REDIS_URL with /0 or nothing"
             )
         _check_thresholds(settings.thresholds)
         return settings

@@ -86,6 +86,7 @@ def test_redis_cluster_waits_for_one_replica_by_default() -> None:
         ({"MODQ_REDIS_CLUSTER": "true"}, "MODQ_REDIS_URL"),
         ({"MODQ_REDIS_CLUSTER": "true", "MODQ_REDIS_URL": "unix:///tmp/r.sock"}, "TCP"),
         ({"MODQ_REDIS_CLUSTER": "maybe"}, "MODQ_REDIS_CLUSTER"),
+        ({"MODQ_REDIS_CLUSTER": "1", "MODQ_REDIS_URL": "redis://10.0.0.5:7000/2"}, "database 0"),
         ({"MODQ_REDIS_WAIT_REPLICAS": "-1"}, "MODQ_REDIS_WAIT_REPLICAS"),
     ],
 )
