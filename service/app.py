@@ -9,6 +9,7 @@ import redis
 from flask import Flask
 from redis.backoff import ExponentialBackoff
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 
 from classifier import hashing_is_compiled
@@ -38,17 +39,21 @@ def create_redis_client(url: str, *, cluster: bool = False) -> redis.Redis:
     if cluster:
         # redis-py retries a command whose master is gone after reading the slot table
         # anew; three quick tries, then a 503: a failover takes seconds, not retries.
-        return cast(
-            redis.Redis,
-            RedisCluster.from_url(
+        try:
+            cluster_client = RedisCluster.from_url(
                 url,
                 decode_responses=True,
                 socket_timeout=2.0,
                 socket_connect_timeout=1.0,
                 health_check_interval=15,
                 retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=3),
-            ),
-        )
+            )
+        except (RedisClusterException, redis.RedisError) as error:
+            # The client reads the slot table as it is made: no answer, no client.
+            raise RuntimeError(
+                f"MODQ_REDIS_CLUSTER=true: no Redis Cluster node answered at {url} ({error})"
+            ) from None
+        return cast(redis.Redis, cluster_client)
     return redis.Redis.from_url(
         url,
         decode_responses=True,

@@ -114,7 +114,9 @@ class RedisTarget:
         return server
 
 
-CLUSTER_ENV = {"MODQ_REDIS_CLUSTER": "true"}
+# WAIT returns as soon as a replica has the writes; a long timeout only keeps a loaded
+# machine from turning a slow acknowledgement into a 503.
+CLUSTER_ENV = {"MODQ_REDIS_CLUSTER": "true", "MODQ_REDIS_WAIT_TIMEOUT_MS": "10000"}
 
 
 @pytest.fixture(scope="session", params=["redis", "cluster"])

@@ -168,7 +168,7 @@ def test_namespaces_spread_over_the_masters_and_keep_apart(
 ) -> None:
     masters = {ns: redis_cluster.master_of(keys.queue_pending(ns)).port for ns in NAMESPACES}
     assert len(set(masters.values())) == 3, masters  # every master holds some namespace
-    replicated = Durability(replicas=1, timeout_ms=1000)
+    replicated = Durability(replicas=1, timeout_ms=10_000)
     for ns in NAMESPACES:
         comment_id = seed_in(cluster_client, ns, f"A comment of {ns}")
         queue = ReviewQueue(cluster_client, namespace=ns, durability=replicated)

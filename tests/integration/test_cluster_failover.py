@@ -90,7 +90,10 @@ def test_a_killed_master_loses_no_acknowledged_comment(
     tmp_path: Path, own_cluster: LocalRedisCluster
 ) -> None:
     server = GunicornServer(
-        tmp_path / "gunicorn", own_cluster.url, {**CLUSTER_ENV, **APPROVE_ALL}, workers=2
+        tmp_path / "gunicorn",
+        own_cluster.url,
+        {**CLUSTER_ENV, **APPROVE_ALL, "MODQ_REDIS_WAIT_TIMEOUT_MS": "1000"},
+        workers=2,
     )
     server.start()
     stop = threading.Event()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from redis.exceptions import SlotNotCoveredError
 
 from service import keys
-from service.app import create_app
+from service.app import create_app, create_redis_client
 from service.batching import Batcher
 from service.model_holder import ModelHolder
 from service.queue import Decision, ReviewQueue
@@ -22,6 +24,9 @@ from tests.fake_model import FakeModel
 from tests.unit.service.test_store import comment
 
 ONE_REPLICA = Durability(replicas=1, timeout_ms=50)
+# WAIT returns as soon as the replica has the writes: a long timeout costs nothing here
+# and keeps a loaded machine from failing the test.
+PATIENT = Durability(replicas=1, timeout_ms=10_000)
 
 
 @pytest.fixture
@@ -67,7 +72,7 @@ def test_an_acknowledged_comment_is_on_the_replica(
     replicated: tuple[redis.Redis, redis.Redis], batched: bool
 ) -> None:
     master, replica = replicated
-    store = CommentStore(master, Batcher(max_batch=4) if batched else None, ONE_REPLICA)
+    store = CommentStore(master, Batcher(max_batch=4) if batched else None, PATIENT)
     saved = store.save(comment())
     assert replica.hget(keys.comment(saved.id), "status") == "pending"  # no waiting needed
 
@@ -77,7 +82,7 @@ def test_a_decision_is_acknowledged_once_the_replica_holds_it(
 ) -> None:
     master, replica = replicated
     saved = CommentStore(master).save(comment())
-    ReviewQueue(master, durability=ONE_REPLICA).decide(saved.id, "alice", Decision.APPROVE)
+    ReviewQueue(master, durability=PATIENT).decide(saved.id, "alice", Decision.APPROVE)
     assert replica.hget(keys.comment(saved.id), "status") == "approved"
     assert replica.xlen(keys.decisions()) == 1
     # without a replica the same decision is refused (and its feed entry stays on the master)
@@ -101,3 +106,24 @@ def test_intake_answers_503_with_retry_after_when_no_replica_holds_the_comment(
     )
     assert response.status_code == 503
     assert response.headers["Retry-After"] and response.json["error"]["code"] == "unavailable"  # type: ignore[index]
+
+
+def test_a_cluster_without_a_master_for_a_slot_answers_503(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(secret_key="s" * 64, secret_key_generated=False)
+    app = create_app(settings, models=ModelHolder(FakeModel()), redis_client=redis_client)  # type: ignore[arg-type]
+
+    def no_master(*_args: object) -> None:
+        raise SlotNotCoveredError("Slot 4242 is not covered by the cluster.")
+
+    monkeypatch.setattr(redis_client, "hgetall", no_master)
+    response = app.test_client().get("/v1/comments/01kb2v5s3j6q8m0w4h9x7c2r1t")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+
+
+def test_no_cluster_node_answering_stops_start_up_with_a_clear_message() -> None:
+    with pytest.raises(
+        RuntimeError, match=re.escape("no Redis Cluster node answered at redis://127.0.0.1:1/0")
+    ):
+        create_redis_client("redis://127.0.0.1:1/0", cluster=True)
