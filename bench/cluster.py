@@ -9,10 +9,13 @@ Three gunicorns of this tree (modq's serving settings, as ``bench.http``):
 - ``cluster-nowait``: the same cluster with ``MODQ_REDIS_WAIT_REPLICAS=0``, to tell
   the cost of the cluster client from the cost of the WAIT.
 
-wrk drives ``POST /v1/comments`` at 16 connections, rounds alternate the order;
-it prints each side's median requests/s, p99 and workers' CPU per request, and
-writes ``<out_dir>/cluster.json``. Every comment goes to the namespace ``default``,
-so one master takes all the writes, as one busy site would.
+First, one comment write at a time through modq's ``CommentStore`` on each side
+(``WRITES`` of them, the sides taking turns): the latency a write's WAIT adds,
+without HTTP. Then wrk drives ``POST /v1/comments`` at 16 connections, rounds
+alternate the order; it prints each side's median requests/s, p99 and workers'
+CPU per request, and writes ``<out_dir>/cluster.json``. Every comment goes to the
+namespace ``default``, so one master takes all the writes, as one busy site would.
+``ROUNDS`` 0: the write latencies only.
 
     python -m bench.cluster [ROUNDS]
 
@@ -26,15 +29,68 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from bench import http
+from service.domain import CommentStatus, new_comment_id
 from service.redis_server import RedisServer
+from service.replication import Durability
+from service.store import CommentStore, NewComment
 from tests.redis_cluster import LocalRedisCluster
 
 ROUNDS = 3
 SECONDS = 4
+WRITES = 3000
+
+
+def write_latency(urls: dict[str, tuple[str, bool, Durability]]) -> dict[str, Any]:
+    """Median and p99 of one CommentStore.save on each side, in microseconds."""
+    from service.app import create_redis_client
+
+    stores = {
+        side: CommentStore(create_redis_client(url, cluster=cluster), None, durability)
+        for side, (url, cluster, durability) in urls.items()
+    }
+    took: dict[str, list[float]] = {side: [] for side in stores}
+    for number in range(WRITES):
+        for side, store in stores.items():
+            comment = _comment(number)
+            start = time.perf_counter()
+            store.save(comment)
+            took[side].append((time.perf_counter() - start) * 1e6)
+    result = {}
+    for side, samples in took.items():
+        samples.sort()
+        result[side] = {
+            "median_us": round(statistics.median(samples)),
+            "p99_us": round(samples[int(len(samples) * 0.99)]),
+        }
+        stores[side].client.close()
+    print(
+        f"one write at a time, {WRITES} each: "
+        + "; ".join(
+            f"{s} median {r['median_us']} us, p99 {r['p99_us']} us" for s, r in result.items()
+        )
+    )
+    return result
+
+
+def _comment(number: int) -> NewComment:
+    created = time.time()
+    return NewComment(
+        id=new_comment_id(int(created * 1000)),
+        created_at=created,
+        status=CommentStatus.PENDING,
+        verdict=CommentStatus.PENDING,
+        mode="enforce",
+        fields={"name": "Ada", "email": "ada@example.org", "text": f"Comment {number}"},
+        spam=0.5,
+        toxicity=0.1,
+        reasons=[],
+        model_version="bench",
+    )
 
 
 def run(rounds: int, out_dir: Path) -> dict[str, Any]:
@@ -52,6 +108,13 @@ def run(rounds: int, out_dir: Path) -> dict[str, Any]:
         with RedisServer(work / "redis") as single:
             try:
                 cluster.start()
+                latency = write_latency(
+                    {
+                        "single": (single.url, False, Durability()),
+                        "cluster": (cluster.url, True, Durability(1, 1000)),
+                        "cluster-nowait": (cluster.url, True, Durability()),
+                    }
+                )
                 sides = {
                     "single": {"MODQ_REDIS_URL": single.url},
                     "cluster": {"MODQ_REDIS_URL": cluster.url, "MODQ_REDIS_CLUSTER": "true"},
@@ -61,7 +124,7 @@ def run(rounds: int, out_dir: Path) -> dict[str, Any]:
                         "MODQ_REDIS_WAIT_REPLICAS": "0",
                     },
                 }
-                for side, extra in sides.items():
+                for side, extra in sides.items() if rounds else ():
                     served[side] = http.Served(
                         "service.wsgi:app", {**env, **extra}, script, work / f"{side}.log"
                     )
@@ -82,16 +145,21 @@ def run(rounds: int, out_dir: Path) -> dict[str, Any]:
                     one.stop()
                 cluster.stop()
     summary: dict[str, Any] = {"rounds": rounds, "seconds": SECONDS, "connections": 16}
-    for side in served:
-        runs = [r[side] for r in measured]
+    summary["write_latency"] = latency
+    for side in served if measured else ():
+        side_runs = [r[side] for r in measured]
         summary[side] = {
-            "rps": round(statistics.median(r["rps"] for r in runs), 1),
-            "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 1),
+            "rps": round(statistics.median(r["rps"] for r in side_runs), 1),
+            "p99_ms": round(statistics.median(r["p99_ms"] for r in side_runs), 1),
             "cpu_ms_per_request": round(
-                statistics.median(r["cpu_ms_per_request"] for r in runs), 3
+                statistics.median(r["cpu_ms_per_request"] for r in side_runs), 3
             ),
-            "non_2xx": sum(r["non_2xx"] for r in runs),
+            "non_2xx": sum(r["non_2xx"] for r in side_runs),
         }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not measured:
+        (out_dir / "cluster.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return summary
     summary["cluster_rps_ratio"] = round(
         statistics.median(r["cluster"]["rps"] / r["single"]["rps"] for r in measured), 3
     )
