@@ -120,7 +120,8 @@ class CommentStore:
             if batcher is not None and not isinstance(cluster, RedisCluster)
             else None
         )
-        self._plain = self._writes is None and not isinstance(cluster, RedisCluster)
+        # Through the pool of a single Redis, a lone write without WAIT is one script call.
+        self._pooled = self._writes is None and not isinstance(cluster, RedisCluster)
 
     @property
     def script_sha(self) -> str:
@@ -152,7 +153,7 @@ class CommentStore:
         """Run the script for each comment, in one round trip when there are several."""
         calls = [self._script_call(comment) for comment in comments]
         metrics.observe(metrics.WRITE_BATCH_SIZE, len(calls))
-        if len(calls) == 1 and self._plain and self.durability.wait_command() is None:
+        if len(calls) == 1 and self._pooled and self.durability.wait_command() is None:
             # the Script object loads the script itself if Redis lost it
             script_keys, args = calls[0]
             return [_save_result(self._create(keys=script_keys, args=args))]
