@@ -35,9 +35,9 @@ from typing import Any
 
 from bench import http
 from service.domain import CommentStatus, new_comment_id
-from service.redis_server import RedisServer
-from service.replication import Durability
-from service.store import CommentStore, NewComment
+from service.runtime.redis_server import RedisServer
+from service.store.comments import CommentStore, NewComment
+from service.store.replication import Durability
 from tests.redis_cluster import LocalRedisCluster
 
 ROUNDS = 3
@@ -47,7 +47,7 @@ WRITES = 3000
 
 def write_latency(urls: dict[str, tuple[str, bool, Durability]]) -> dict[str, Any]:
     """Median and p99 of one CommentStore.save on each side, in microseconds."""
-    from service.app import create_redis_client
+    from service.store.connections import create_redis_client
 
     stores = {
         side: CommentStore(create_redis_client(url, cluster=cluster), None, durability)

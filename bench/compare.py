@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import http
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 
 ROUNDS = 10
 SECONDS = 4  # per measured run

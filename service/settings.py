@@ -38,7 +38,7 @@ class WorkerClass(str, Enum):
 # Scoring coalesced across a worker's concurrent requests: (MODQ_BATCH_MAX,
 # MODQ_BATCH_WAIT_MS) by default. Greenlets hand over cheaply, and batches of 2.6-3.5
 # gave x1.015-1.052 requests/s; between OS threads the hand-offs cost more than they saved
-# (service/batching.py, experiments/SPEED.md).
+# (service/concurrency/batching.py, experiments/SPEED.md).
 BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
     WorkerClass.GEVENT: (16, 2.0),
     WorkerClass.GTHREAD: (1, 0.0),

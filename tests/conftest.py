@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.redis_cluster import LocalRedisCluster
 
 
@@ -59,7 +59,7 @@ def cluster_client(redis_cluster: LocalRedisCluster) -> Iterator[redis.Redis]:
     """modq's own client of the private cluster (RedisCluster), emptied before each test."""
     redis_cluster.wait_healthy()  # a test may have killed a master and restarted it
     redis_cluster.flush()
-    from service.app import create_redis_client  # the app's imports are heavy; only here
+    from service.store.connections import create_redis_client
 
     client = create_redis_client(redis_cluster.url, cluster=True)
     yield client

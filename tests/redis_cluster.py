@@ -25,7 +25,7 @@ from pathlib import Path
 
 import redis
 
-from service.redis_server import find_redis_server
+from service.runtime.redis_server import find_redis_server
 
 NODE_TIMEOUT_MS = 2000
 

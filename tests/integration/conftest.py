@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 import redis
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 from tests.redis_cluster import LocalRedisCluster
 
@@ -101,7 +101,7 @@ class RedisTarget:
 
     def client(self) -> redis.Redis:
         """modq's own kind of client for it (RedisCluster for the cluster)."""
-        from service.app import create_redis_client  # the app's imports are heavy; only here
+        from service.store.connections import create_redis_client
 
         return create_redis_client(self.url, cluster=self.cluster is not None)
 

@@ -19,11 +19,11 @@ import pytest
 import redis
 import requests
 
-from service import keys
-from service.decision_log import read_decisions, read_labels
 from service.domain import new_comment_id
-from service.queue import Decision, RejectReason, ReviewQueue
-from service.replication import Durability
+from service.queue.review import Decision, RejectReason, ReviewQueue
+from service.store import keys
+from service.store.decision_log import read_decisions, read_labels
+from service.store.replication import Durability
 from tests.integration.conftest import CLUSTER_ENV, HOLD_ALL, RedisTarget
 from tests.integration.gunicorn_support import ROOT, GunicornServer
 from tests.redis_cluster import LocalRedisCluster

@@ -21,8 +21,8 @@ import pytest
 import redis
 import requests
 
-from service import keys
-from service.errors import REDIS_RETRY_AFTER_S
+from service.http.errors import REDIS_RETRY_AFTER_S
+from service.store import keys
 from tests.integration.conftest import APPROVE_ALL, CLUSTER_ENV
 from tests.integration.gunicorn_support import GunicornServer
 from tests.redis_cluster import LocalRedisCluster

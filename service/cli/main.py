@@ -1,0 +1,168 @@
+"""The `modq` console script: the classifier's commands plus the service's.
+
+The classifier's click group (``classifier.cli:cli``: score, train, evaluate)
+is the root; this module adds ``serve`` and the command modules listed in
+``COMMAND_MODULES``. To add commands, add your module's name to that tuple
+(one line) and give the module either ``register(cli: click.Group) -> None``
+or ``commands: list[click.Command]``; without either, its top-level click
+groups are added. A module that does not exist yet is skipped.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from types import FrameType, ModuleType
+
+import click
+
+from service.runtime.embedded import redis_url_for_cli
+from service.settings import Settings, SettingsError
+
+COMMAND_MODULES = (
+    "service.cli.queue",
+    "service.cli.models",
+    "service.cli.imports",
+    "service.cli.retrain",
+)
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default: MODQ_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: MODQ_PORT, 8000).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: MODQ_WORKERS).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the API under gunicorn in the foreground (embedded Redis if MODQ_REDIS_URL is unset).
+
+    Ctrl-C or SIGTERM stops gunicorn gracefully, then the embedded Redis it started.
+    """
+    child_env = dict(os.environ)
+    for name, value in (("MODQ_HOST", host), ("MODQ_PORT", port), ("MODQ_WORKERS", workers)):
+        if value is not None:
+            child_env[name] = str(value)
+    try:
+        settings = Settings.from_env(child_env)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    _refuse_a_port_in_use(settings.host, settings.port)
+    url, embedded = redis_url_for_cli(settings.redis_url, settings.redis_dir)
+    if embedded is not None:
+        how = "started" if embedded.started_here else "reusing"
+        click.echo(f"modq: {how} embedded Redis at {url} (data in {settings.redis_dir})", err=True)
+    child_env["MODQ_REDIS_URL"] = url
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        child_env.setdefault(var, "1")
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:service.runtime.gunicorn_config"]
+    click.echo(f"modq: serving on http://{settings.host}:{settings.port}", err=True)
+    try:
+        status = _run_foreground(command, child_env)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    sys.exit(status)
+
+
+def _refuse_a_port_in_use(host: str, port: int) -> None:
+    """Stop at once, saying so, if something already listens on host:port.
+
+    gunicorn would find out too, but only after the model and Redis have started,
+    and after five retries a second apart.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as error:
+        raise click.ClickException(f"cannot listen on {host!r}: {error.strerror}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # as gunicorn binds: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"cannot listen on {host}:{port}: {error.strerror}"
+                ) from None
+            raise click.ClickException(
+                f"{host}:{port} is already in use (another modq, or another server); "
+                "stop it or choose another port with MODQ_PORT or --port"
+            ) from None
+
+
+def _run_foreground(command: list[str], env: dict[str, str]) -> int:
+    """Run gunicorn, pass termination signals on as a graceful stop, return its status."""
+    process = subprocess.Popen(command, env=env)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        # A terminal's Ctrl-C reaches gunicorn directly (same process group); a signal
+        # sent to this process alone is passed on as SIGTERM, gunicorn's graceful stop.
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, forward)
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:  # pragma: no cover - handler replaced above
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def build_cli() -> click.Group:
+    """The root group: the classifier's commands, `serve`, and every command module present."""
+    try:
+        from classifier.cli import cli as root
+    except ModuleNotFoundError as error:
+        if error.name not in ("classifier.cli", "classifier"):
+            raise
+        root = click.Group("modq", help="Self-hosted comment moderation.")
+    root.add_command(serve)
+    for name in COMMAND_MODULES:
+        module = _optional_module(name)
+        if module is not None:
+            _add_commands(root, module)
+    return root
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name == name:
+            return None
+        raise
+
+
+def _add_commands(root: click.Group, module: ModuleType) -> None:
+    register = getattr(module, "register", None)
+    if callable(register):
+        register(root)
+        return
+    commands = getattr(module, "commands", None)
+    if commands is None:
+        commands = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, click.Group)
+            and value.callback is not None
+            and getattr(value.callback, "__module__", None) == module.__name__
+        ]
+    for command in commands:
+        root.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `modq` console script."""
+    build_cli()(prog_name="modq")
+
+
+if __name__ == "__main__":
+    main()

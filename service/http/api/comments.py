@@ -1,0 +1,139 @@
+"""Comments: websites post new ones and read their status."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from pydantic import ValidationError as PydanticValidationError
+
+from service.domain import is_comment_id, new_comment_id
+from service.http.context import services
+from service.http.errors import NotFoundError, ValidationError
+from service.http.openapi import documented
+from service.http.payload import client_ip, read_payload
+from service.http.presenters import comment_view, iso_time
+from service.http.schemas import CommentCreated, CommentIn, CommentView, field_errors
+from service.moderation.scoring import moderate
+from service.settings import Settings
+from service.store.comments import NewComment
+
+bp = Blueprint("comments", __name__)
+
+
+class InvalidCommentError(ValidationError):
+    code, message = "invalid_comment", "Some fields of the comment are invalid."
+
+
+@bp.post("/v1/comments")
+@documented(
+    "Submit a new comment: validate, score, decide, store",
+    request=CommentIn,
+    form=True,
+    responses={201: CommentCreated, 200: CommentCreated},
+    errors=(400, 413, 415, 422, 503),
+    tag="comments",
+)
+def create_comment() -> Response:
+    """Validate a comment, score it, decide, store it, and answer the decision."""
+    ctx = services()
+    settings = ctx.settings
+    # Read before announcing: a client that sends its body slowly must not keep the
+    # other requests' model call and write waiting for it.
+    body = read_payload(request, settings.max_body_bytes)
+    # Announced to both batchers until this request submits to each: the model call and
+    # the Redis write it would join wait (briefly) for it, and for the others on their way.
+    with ctx.scorer.coming(), ctx.writes.coming():
+        comment, fields, honeypot_filled = _read_comment(settings, body)
+        outcome = moderate(
+            ctx.models,
+            ctx.scorer,
+            settings,
+            {
+                "text": comment.text,
+                "name": comment.name,
+                "email": comment.email,
+                "url": comment.url,
+            },
+            honeypot_filled=honeypot_filled,
+        )
+        created_at = time.time()
+        new = NewComment(
+            id=new_comment_id(int(created_at * 1000)),
+            created_at=created_at,
+            status=outcome.decision.status,
+            verdict=outcome.decision.verdict,
+            mode=settings.mode.value,
+            fields=fields,
+            spam=outcome.spam,
+            toxicity=outcome.toxicity,
+            reasons=outcome.decision.reasons,
+            model_version=outcome.model_version,
+        )
+        store = ctx.store
+        saved = store.save(new)
+    g.comment_id = saved.id
+    # url_for("comments.get_comment", ...) builds the same path at several times the cost.
+    location = f"{request.script_root}/v1/comments/{saved.id}"
+    if not saved.created:
+        # The site retried a post it already made (same thread and external_id).
+        record = store.load(saved.id)
+        if record is None:
+            raise NotFoundError("The comment stored under this external_id has gone.")
+        response = jsonify(comment_view(record))
+        response.headers["Location"] = location
+        return response
+    g.decision = new.status.value
+    outcome.record_metrics()
+    answer: dict[str, object] = {
+        "id": new.id,
+        "status": new.status.value,
+        "scores": {"spam": new.spam, "toxicity": new.toxicity},
+        "reasons": new.reasons,
+        "model_version": new.model_version,
+        "created_at": iso_time(created_at),
+    }
+    if outcome.decision.shadowed:
+        answer["shadow_status"] = new.verdict.value
+    response = jsonify(answer)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+def _read_comment(
+    settings: Settings, body: dict[str, Any]
+) -> tuple[CommentIn, dict[str, Any], bool]:
+    """The validated comment, its fields to store, and whether the honeypot was filled."""
+    try:
+        comment = CommentIn.model_validate(
+            body, context={"max_text_chars": settings.max_text_chars}
+        )
+    except PydanticValidationError as error:
+        raise InvalidCommentError(fields=field_errors(error)) from None
+    fields = comment.model_dump()
+    # A site's server relays its visitor's details; a browser's form post has its own.
+    fields["ip"] = comment.ip or client_ip(request, settings.trusted_proxies)
+    fields["user_agent"] = comment.user_agent or request.user_agent.string[:1000] or None
+    fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
+    honeypot = body.get(settings.honeypot_field)
+    filled = bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot)
+    return comment, fields, filled
+
+
+@bp.get("/v1/comments/<comment_id>")
+@documented(
+    "A comment's current status (pending ones change when a moderator decides)",
+    responses={200: CommentView},
+    errors=(404, 503),
+    tag="comments",
+)
+def get_comment(comment_id: str) -> Response:
+    """The comment's current status, scores and reasons; never its e-mail address."""
+    if not is_comment_id(comment_id):
+        raise NotFoundError("No comment has this id.")
+    record = services().store.load(comment_id)
+    if record is None:
+        raise NotFoundError("No comment has this id.")
+    return jsonify(comment_view(record))
