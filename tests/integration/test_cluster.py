@@ -134,7 +134,7 @@ def test_intake_queue_feed_and_labels_through_gunicorn(
     # the labels, through the CLI the way an operator exports them from the cluster
     out = tmp_path / "labels.csv"
     exported = subprocess.run(
-        [sys.executable, "-m", "service.cli", "queue", "export-labels", "--output", str(out)],
+        [sys.executable, "-m", "service.cli.main", "queue", "export-labels", "--output", str(out)],
         cwd=ROOT,
         env={**cluster_server.env, "MODQ_DATA_DIR": str(tmp_path)},
         capture_output=True,
