@@ -8,7 +8,7 @@ port (+10000) is free too. ``start`` returns once every node reports
 killed before its replica's first sync leaves its slots without a master.
 
 Each node keeps an append-only file fsynced on every write, as modq's single
-Redis does; modq's WAIT after each write (``service.replication``) makes a
+Redis does; modq's WAIT after each write (``service.store.replication``) makes a
 failover keep what was acknowledged.
 """
 

@@ -110,7 +110,7 @@ class ReviewQueue:
     lease_seconds: int = 300
     clock: Callable[[], float] = time.time
     namespace: str = keys.DEFAULT_NAMESPACE
-    # Replicas that must hold a decision before it is acknowledged (service.replication).
+    # Replicas that must hold a decision before it is acknowledged (service.store.replication).
     durability: Durability = field(default_factory=Durability)
     _scripts: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -2,7 +2,7 @@
 
 Its replica takes over (cluster node timeout 2 s) and no comment that was
 acknowledged with 201 is lost: modq answers 201 only once a replica holds the
-comment (WAIT 1, ``service.replication``). While the slot has no reachable
+comment (WAIT 1, ``service.store.replication``). While the slot has no reachable
 master, and while the promoted replica has no replica of its own, the intake
 answers 503 with Retry-After; the killed node, started again as a supervisor
 would, rejoins as a replica and 201s resume.
