@@ -99,7 +99,7 @@ class CommentStore:
 
     With ``durability.replicas`` > 0, a WAIT follows the writes on their connection
     and a comment is acknowledged only once that many replicas hold it
-    (``service.replication``). On a Redis Cluster the writes go to the master of each
+    (``service.store.replication``). On a Redis Cluster the writes go to the master of each
     comment's slot through ``ClusterWrites``, which follows a failover.
     """
 
