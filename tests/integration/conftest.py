@@ -3,6 +3,13 @@
 One gunicorn per configuration, shared by the whole session, to keep
 the suite quick. Thresholds set through MODQ_* force each decision whatever the
 model scores: review=reject=1 approves, review=0 reject=1 holds, 0/0 rejects.
+
+On a Redis Cluster too: a test that takes ``redis_target`` (or
+``target_holding_server`` / ``target_approving_server``) runs once against the
+private redis-server and once against a private Redis Cluster of 3 masters with
+a replica each (``tests/redis_cluster.py``, started once per test run).
+``redis_target.serve(tmp_path_factory, env)`` starts a gunicorn on it with other
+settings, ``redis_target.client()`` reads what it stored.
 """
 
 from __future__ import annotations
