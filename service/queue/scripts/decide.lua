@@ -50,7 +50,7 @@ redis.call('HDEL', owners, id)
 
 local external_id = f[2] or ''
 local entry = redis.call('XADD', KEYS[5], '*', 'id', id, 'external_id', external_id,
-  'status', status, 'decided_at', decided_at, 'reason', reason)
+  'thread', f[7] or '', 'status', status, 'decided_at', decided_at, 'reason', reason)
 
 if ARGV[10] == '1' then
   local domain = ''
