@@ -9,10 +9,10 @@ is sent again, with the WAIT, once the slot table is read anew, until
 ``retry_seconds`` have passed. A replica takes 3-5 s to replace a killed master
 (node timeout 2 s), so the default waits that long before the caller answers 503.
 
-A command sent on a connection that then failed may have run: it is sent again
-only when the caller says it may run twice (``idempotent``: the comment script
-writes the same id's fields again; a decision may not, and its caller answers
-503 instead). An ``ASK`` redirection (a slot being migrated) is followed once
+A command whose master could not be reached was never sent, and is sent again.
+One sent on a connection that then failed may have run: it is sent again only
+when the caller says it may run twice (``idempotent``: the comment script writes
+the same id's fields again; a decision may not, and its caller answers 503). An ``ASK`` redirection (a slot being migrated) is followed once
 with ``ASKING`` on the node it names.
 """
 
@@ -44,6 +44,14 @@ from service.store.replication import Command, Durability
 _NOT_RUN = (MovedError, TryAgainError, ClusterDownError)
 
 
+class _NotSent(Exception):
+    """No connection to the master: nothing was sent, so anything may be sent again."""
+
+    def __init__(self, error: RedisError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class ClusterWrites:
     """Send (routing key, command) pairs to the masters that own the keys' slots."""
 
@@ -70,10 +78,15 @@ class ClusterWrites:
         deadline = time.monotonic() + self.retry_seconds
         delay = 0.05
         while True:
-            again: list[int] = []
-            for node, indices in self._by_master(calls, todo, replies):
+            groups, again = self._by_master(calls, todo, replies)
+            for node, indices in groups:
                 try:
                     answered = self._round_trip(node, [calls[i][1] for i in indices])
+                except _NotSent as unsent:
+                    for i in indices:
+                        replies[i] = unsent.error
+                    again += indices
+                    continue
                 except (RedisConnectionError, RedisTimeoutError) as error:
                     for i in indices:
                         replies[i] = error
@@ -95,9 +108,11 @@ class ClusterWrites:
 
     def _by_master(
         self, calls: Sequence[tuple[str, Command]], todo: list[int], replies: list[Any]
-    ) -> list[tuple[ClusterNode, list[int]]]:
+    ) -> tuple[list[tuple[ClusterNode, list[int]]], list[int]]:
+        """The calls grouped by the master of their slot, and those of slots without one."""
         nodes: dict[str, ClusterNode] = {}
         groups: dict[str, list[int]] = defaultdict(list)
+        uncovered: list[int] = []
         for i in todo:
             try:
                 node = self.client.nodes_manager.get_node_from_slot(
@@ -105,17 +120,21 @@ class ClusterWrites:
                 )
             except RedisClusterException as error:  # slot not covered: failed over half-way
                 replies[i] = ClusterDownError(str(error))
+                uncovered.append(i)
                 continue
             nodes[node.name] = node
             groups[node.name].append(i)
-        return [(nodes[name], indices) for name, indices in groups.items()]
+        return [(nodes[name], indices) for name, indices in groups.items()], uncovered
 
     def _round_trip(self, node: ClusterNode, commands: list[Command]) -> list[Any]:
         """Send the commands and the WAIT on one connection; the commands' replies."""
         wait = self.durability.wait_command()
         sent = [*commands, wait] if wait is not None else commands
         pool = self.client.get_redis_connection(node).connection_pool
-        connection = pool.get_connection()
+        try:
+            connection = pool.get_connection()
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise _NotSent(error) from error
         try:
             connection.send_packed_command(connection.pack_commands(sent))
             replies: list[Any] = []
@@ -139,6 +158,8 @@ class ClusterWrites:
             return redirect
         try:
             _asked, reply = self._round_trip(node, [("ASKING",), command])
+        except _NotSent as unsent:
+            return unsent.error
         except RedisError as error:
             return error
         return reply
