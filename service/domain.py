@@ -11,6 +11,9 @@ import time
 from enum import Enum
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+# What is_comment_id accepts, as a regular expression (routes and the OpenAPI document)
+COMMENT_ID_REGEX = "[0-7][0-9abcdefghjkmnpqrstvwxyz]{25}"
+COMMENT_ID_PATTERN = f"^{COMMENT_ID_REGEX}$"
 
 
 class CommentStatus(str, Enum):
@@ -40,6 +43,8 @@ class ReasonCode(str, Enum):
     TOXICITY_LIKELY = "toxicity_likely"
     TOXICITY_POSSIBLE = "toxicity_possible"
     SHADOW_MODE = "shadow_mode"
+    # An Akismet client said the author is the site's administrator (user_role).
+    TRUSTED_ROLE = "trusted_role"
 
 
 def new_comment_id(now_ms: int | None = None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 E = TypeVar("E", bound=Enum)
+# A site's name (service.sites.registry.NAME_PATTERN; settings import nothing of modq's).
+_SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 class SettingsError(ValueError):
@@ -43,6 +46,16 @@ BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
     WorkerClass.GEVENT: (16, 2.0),
     WorkerClass.GTHREAD: (1, 0.0),
 }
+
+
+# A person comments a few times a minute at most; a site's server relays all of its
+# commenters; failed moderator sign-ins and bad tokens per address.
+DEFAULT_RATE_LIMIT = "10/minute;100/hour"
+DEFAULT_SITE_RATE_LIMIT = "6000/minute"
+DEFAULT_AUTH_RATE_LIMIT = "10/minute;100/hour"
+# A comment write with fsync takes milliseconds even under load; a hung Redis is cut
+# off after this.
+DEFAULT_REDIS_TIMEOUT_MS = 500
 
 
 class Mode(str, Enum):
@@ -80,6 +93,8 @@ class Settings:
     models_dir: Path | None = None
     # name -> token
     moderator_tokens: Mapping[str, str] = field(default_factory=dict)
+    # name -> the only sites that moderator sees (`name:token:site-a|site-b`); absent: every site
+    moderator_site_lists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     secret_key: str = ""
     secret_key_generated: bool = True
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -108,6 +123,29 @@ class Settings:
     # gthread's: each request scores its own comment, and a write waits for nobody.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
+    # gevent worker: a request body must arrive in full within body_timeout_s, and at
+    # most body_readers requests per worker wait for theirs (service/runtime/body_gate.py)
+    body_timeout_s: float = 5.0
+    body_readers: int = 100
+    # Rate limits in the limits library's notation (service/http/rate_limits.py); None:
+    # no limit. from_env's defaults are DEFAULT_RATE_LIMIT and the like; a Settings
+    # built in code (the tests) limits nothing unless it says so.
+    rate_limit: str | None = None
+    site_rate_limit: str | None = None
+    auth_rate_limit: str | None = None
+    # A moderator page session ends after this long without a request from its moderator
+    session_idle_minutes: int = 60
+    # The longest one Redis call may wait for its reply: a hung Redis costs a request
+    # this (then 503), not seconds.
+    redis_timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS
+    # Decided comments older than this lose IP, user agent, referrer and e-mail
+    # (service/privacy/retention.py); None: kept (MODQ_RETENTION_DAYS=off).
+    retention_days: int | None = 90
+
+    def moderator_sites(self, name: str) -> frozenset[str] | None:
+        """The sites a moderator may see; None for every site."""
+        return self.moderator_site_lists.get(name)
+
     # MODQ_REDIS_CLUSTER: MODQ_REDIS_URL names one node of a Redis Cluster (RedisCluster client).
     redis_cluster: bool = False
     # A write is acknowledged once this many replicas hold it (WAIT after the write);
@@ -148,6 +186,7 @@ class Settings:
             model_path=reader.path("MODQ_MODEL"),
             models_dir=reader.path("MODQ_MODELS_DIR"),
             moderator_tokens=reader.tokens("MODQ_MODERATOR_TOKENS"),
+            moderator_site_lists=reader.token_sites("MODQ_MODERATOR_TOKENS"),
             secret_key=secret or secrets.token_hex(32),
             secret_key_generated=not secret,
             thresholds=Thresholds(
@@ -175,6 +214,18 @@ class Settings:
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
             batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", batch_wait_ms, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
+            body_timeout_s=reader.float("MODQ_BODY_TIMEOUT_S", 5.0, low=0.1, high=300.0),
+            body_readers=reader.int("MODQ_BODY_READERS", 100, low=1, high=100_000),
+            rate_limit=reader.rate_limit("MODQ_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            site_rate_limit=reader.rate_limit("MODQ_SITE_RATE_LIMIT", DEFAULT_SITE_RATE_LIMIT),
+            auth_rate_limit=reader.rate_limit("MODQ_AUTH_RATE_LIMIT", DEFAULT_AUTH_RATE_LIMIT),
+            session_idle_minutes=reader.int(
+                "MODQ_SESSION_IDLE_MINUTES", 60, low=1, high=30 * 24 * 60
+            ),
+            redis_timeout_ms=reader.int(
+                "MODQ_REDIS_TIMEOUT_MS", DEFAULT_REDIS_TIMEOUT_MS, low=10, high=60_000
+            ),
+            retention_days=reader.optional_days("MODQ_RETENTION_DAYS", 90),
             redis_cluster=bool(reader.optional_bool("MODQ_REDIS_CLUSTER")),
             redis_wait_replicas=reader.int(
                 "MODQ_REDIS_WAIT_REPLICAS",
@@ -328,8 +379,12 @@ class _Reader:
         tokens: dict[builtins.str, builtins.str] = {}
         for entry in value.split(","):
             moderator, sep, token = entry.strip().partition(":")
+            token = token.partition(":")[0]  # name:token:site-a|site-b (token_sites)
             if not sep or not moderator or not token:
-                raise SettingsError(f"{name} entries must look like name:token, got {entry!r}")
+                raise SettingsError(
+                    f"{name} entries must look like name:token or name:token:site-a|site-b, "
+                    f"got {entry!r}"
+                )
             if len(token) < 16:
                 raise SettingsError(
                     f"{name}: the token of {moderator!r} is shorter than 16 characters"
@@ -338,6 +393,24 @@ class _Reader:
                 raise SettingsError(f"{name} names moderator {moderator!r} twice")
             tokens[moderator] = token
         return tokens
+
+    def token_sites(self, name: builtins.str) -> dict[builtins.str, frozenset[builtins.str]]:
+        """name -> sites, for the entries of a token list that name their sites."""
+        value = self._raw(name)
+        if value is None:
+            return {}
+        limited: dict[builtins.str, frozenset[builtins.str]] = {}
+        for entry in value.split(","):
+            parts = entry.strip().split(":", 2)
+            if len(parts) < 3:
+                continue
+            sites = frozenset(site.strip() for site in parts[2].split("|"))
+            if not sites or not all(_SITE_NAME.match(site) for site in sites):
+                raise SettingsError(
+                    f"{name}: {parts[0]!r} must list site names separated by |, got {parts[2]!r}"
+                )
+            limited[parts[0]] = sites
+        return limited
 
     def words(self, name: builtins.str) -> tuple[builtins.str, ...]:
         value = self._raw(name)
@@ -354,6 +427,28 @@ class _Reader:
                 raise SettingsError(f"{name}: the entry {entry!r} has no letters or digits")
             entries.append(entry)
         return tuple(entries)
+
+    def optional_days(self, name: builtins.str, default: builtins.int) -> builtins.int | None:
+        value = self._raw(name)
+        if value is not None and value.lower() in ("off", "none"):
+            return None
+        return self.int(name, default, low=1, high=100 * 365)
+
+    def rate_limit(self, name: builtins.str, default: builtins.str) -> builtins.str | None:
+        value = self._raw(name)
+        if value is None:
+            value = default
+        if value.lower() in ("off", "none", "0"):
+            return None
+        from limits import parse_many  # only here: settings import nothing heavy
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be limits like 10/minute;100/hour (or off), got {value!r}"
+            ) from None
+        return value
 
     def networks(
         self, name: builtins.str

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from service.domain import CommentStatus
-from service.http.schemas import Reason
+from service.http.schemas import Reason, no_nul
 from service.queue.order import Sort
-from service.queue.review import Decision, RejectReason
+from service.queue.review import Decision, Feedback, RejectReason
 from service.store.decision_log import FEED_MAX_LIMIT
 
 CLAIM_MAX = 100
@@ -24,15 +24,49 @@ class ClaimRequest(BaseModel):
     limit: int = Field(10, ge=1, le=CLAIM_MAX)
     sort: Sort = Sort.OLDEST
     thread: str | None = Field(None, max_length=2048)
+    site: str | None = Field(None, max_length=64, description="Only this site's comments")
+
+    _nul = field_validator("thread")(no_nul)
 
 
 class DecisionRequest(BaseModel):
     """A final decision; ``reason`` goes with reject only (spam and toxic become labels)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The rule the queue enforces (422 otherwise), stated in the schema too, so that a
+    # client generated from /openapi.json knows it: reject needs a reason, approve has none.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"decision": {"const": "reject"}}},
+                    "then": {
+                        "required": ["reason"],
+                        "properties": {"reason": {"enum": ["spam", "toxic", "other"]}},
+                    },
+                },
+                {
+                    "if": {"properties": {"decision": {"const": "approve"}}},
+                    "then": {"properties": {"reason": {"type": "null"}}},
+                },
+            ]
+        },
+    )
 
     decision: Decision
     reason: RejectReason | None = None
+    correct: bool = Field(
+        False,
+        description="Re-decide a comment decided before (automatically or by a moderator); "
+        "without it a decided comment answers 409.",
+    )
+
+
+def _drop_empty(values: Any) -> Any:
+    # `?limit=&sort=` (a form's blank fields) means "the default", as if left out.
+    if isinstance(values, dict):
+        return {k: v for k, v in values.items() if v != ""}
+    return values
 
 
 class QueueQuery(BaseModel):
@@ -40,8 +74,12 @@ class QueueQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    _empty = model_validator(mode="before")(_drop_empty)
+    _nul = field_validator("thread", "cursor")(no_nul)
+
     sort: Sort = Sort.OLDEST
     thread: str | None = Field(None, max_length=2048)
+    site: str | None = Field(None, max_length=64)
     limit: int = Field(50, ge=1, le=LIST_MAX)
     cursor: str | None = Field(None, max_length=512)
 
@@ -50,6 +88,9 @@ class FeedQuery(BaseModel):
     """Query parameters of GET /v1/decisions."""
 
     model_config = ConfigDict(extra="ignore")
+
+    _empty = model_validator(mode="before")(_drop_empty)
+    _nul = field_validator("after")(no_nul)
 
     after: str | None = Field(None, max_length=64)
     limit: int = Field(100, ge=1, le=FEED_MAX_LIMIT)
@@ -84,6 +125,7 @@ class QueueItemOut(BaseModel):
     )
     model_version: str
     lease: Lease | None
+    site: str = Field("default", description="The site the comment came from")
 
 
 class QueueList(BaseModel):
@@ -108,6 +150,27 @@ class DecisionResponse(BaseModel):
     reason: RejectReason | None
     decided_at: str
     decided_by: str
+    event: Literal["decided", "corrected"] = "decided"
+    previous_status: CommentStatus = CommentStatus.PENDING
+
+
+class FeedbackRequest(BaseModel):
+    """What the comment really was, in the site's view."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Feedback
+
+
+class FeedbackResponse(BaseModel):
+    """The comment after the feedback: its status follows the label."""
+
+    id: str
+    label: Feedback
+    status: CommentStatus
+    previous_status: CommentStatus
+    decided_at: str
+    event: Literal["corrected"] = "corrected"
 
 
 class ReleaseResponse(BaseModel):
@@ -143,6 +206,9 @@ class FeedItem(BaseModel):
     decided_at: str
     reason: RejectReason | None
     cursor: str
+    # "decided": a moderator's first decision of a pending comment; "corrected": a
+    # site's feedback, or a moderator's correction of an earlier decision
+    event: Literal["decided", "corrected"] = "decided"
 
 
 class FeedPageOut(BaseModel):

@@ -30,9 +30,32 @@ DEFAULT_MAX_TEXT_CHARS = 10_000
 Trimmed = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
+# Bidirectional embeddings, overrides, isolates and marks: in a name they make
+# "rtl \u202egnp.exe" read as "rtl exe.png" (Trojan Source, CVE-2021-42574).
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
 def _no_control_characters(value: str) -> str:
     if any(unicodedata.category(c) == "Cc" for c in value):
         raise ValueError("must not contain control characters")
+    return value
+
+
+def no_nul(value: Any) -> Any:
+    """Refuse a string with NUL (a field validator)."""
+    # NUL ends a string in C and in many logs and databases downstream: refused in
+    # every field, also where other control characters (newlines, tabs) are fine.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+def _plain_name(value: str) -> str:
+    _no_control_characters(value)
+    if not BIDI_CONTROLS.isdisjoint(value):
+        raise ValueError("must not contain bidirectional control characters")
     return value
 
 
@@ -80,6 +103,12 @@ class CommentIn(BaseModel):
         description="The site's own id; posting the same (thread, external_id) again "
         "returns the comment already stored instead of a duplicate.",
     )
+    external_author: str | None = Field(
+        None,
+        max_length=200,
+        description="The site's own id of the commenter: a site's erasure request "
+        "(POST /v1/privacy/erase) can name the person by it.",
+    )
     ip: str | None = Field(None, max_length=45, description="The commenter's IP address.")
     user_agent: str | None = Field(None, max_length=1000, description="The browser's User-Agent.")
     referrer: str | None = Field(None, max_length=2048, description="The page the form was on.")
@@ -89,16 +118,19 @@ class CommentIn(BaseModel):
         "thread",
         "parent_id",
         "external_id",
+        "external_author",
         "ip",
         "user_agent",
         "referrer",
         mode="before",
     )(_blank_to_none)
 
+    _nul = field_validator("*")(no_nul)
+
     @field_validator("name")
     @classmethod
     def _check_name(cls, value: str) -> str:
-        return _no_control_characters(value)
+        return _plain_name(value)
 
     @field_validator("email")
     @classmethod
@@ -129,7 +161,9 @@ class CommentIn(BaseModel):
         except ValueError:
             raise ValueError("must be an IPv4 or IPv6 address") from None
 
-    @field_validator("thread", "parent_id", "external_id", "user_agent", "referrer")
+    @field_validator(
+        "thread", "parent_id", "external_id", "external_author", "user_agent", "referrer"
+    )
     @classmethod
     def _check_plain(cls, value: str | None) -> str | None:
         return None if value is None else _no_control_characters(value)
@@ -145,6 +179,7 @@ class ScoreItemIn(BaseModel):
     email: str | None = Field(None, max_length=254)
     url: str | None = Field(None, max_length=2048)
 
+    _nul = field_validator("*")(no_nul)
     _text = field_validator("text")(_limit_text)
 
 
@@ -307,3 +342,101 @@ def field_errors(error: ValidationError) -> dict[str, str]:
             message = item["msg"].lower()
         fields[path] = message[0].upper() + message[1:] + "."
     return fields
+
+
+def _cut(limit: int) -> Any:
+    def cut(value: Any) -> Any:
+        value = _blank_to_none(value)
+        return value[:limit] if isinstance(value, str) else value
+
+    return cut
+
+
+class RelayedCommentIn(CommentIn):
+    """A comment another protocol relays (the Akismet API): no name or e-mail needed.
+
+    Akismet clients send what their commenter typed, and a site expects an answer
+    for every comment, spam above all: an over-long name, user agent or referrer is
+    cut to the native limit, and an e-mail address or website that is not one is
+    left out (a comment without them is stored without them). The text and the IP
+    address are checked as for ``POST /v1/comments``.
+    """
+
+    name: str | None = Field(None, max_length=100, description="The commenter's name.")  # type: ignore[assignment]
+    email: str | None = Field(None, max_length=254, description="The commenter's e-mail address.")  # type: ignore[assignment]
+
+    _cut_name = field_validator("name", mode="before")(_cut(100))
+    _cut_agent = field_validator("user_agent", mode="before")(_cut(1000))
+    _cut_referrer = field_validator("referrer", mode="before")(_cut(2048))
+
+    # Same names as CommentIn's: they replace its checks, which need a value.
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str | None) -> str | None:  # type: ignore[override]
+        return None if value is None else _no_control_characters(value)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _drop_bad_email(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if isinstance(value, str) and (len(value) > 254 or not is_valid_email(value.strip())):
+            return None
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:  # type: ignore[override]
+        return value
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _drop_bad_url(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if isinstance(value, str):
+            parts = urlsplit(value.strip())
+            if (
+                len(value) > 2048
+                or parts.scheme.lower() not in ("http", "https")
+                or not parts.netloc
+            ):
+                return None
+        return value
+
+
+class AkismetCommentIn(BaseModel):
+    """An Akismet client's comment (documentation: the Akismet views read the form themselves)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    api_key: str | None = Field(
+        None, description="The site key (or `key`, or the Host's first label: KEY.host)."
+    )
+    blog: str | None = Field(None, description="The site's address; kept as `blog`.")
+    user_ip: str = Field(description="The commenter's IP address (native `ip`).")
+    user_agent: str | None = Field(None, description="Native `user_agent`.")
+    referrer: str | None = Field(None, description="Native `referrer`.")
+    permalink: str | None = Field(
+        None, description="The page commented on; kept, and the `thread` up to 200 characters."
+    )
+    comment_type: str | None = Field(None, description="comment, reply, forum-post, ...; kept.")
+    comment_author: str | None = Field(None, description="Native `name` (may be missing).")
+    comment_author_email: str | None = Field(
+        None, description="Native `email`; left out when it is not an address."
+    )
+    comment_author_url: str | None = Field(
+        None, description="Native `url`; left out when it is not http(s)."
+    )
+    comment_content: str = Field(description="Native `text`.")
+    comment_date_gmt: str | None = Field(None, description="Kept as sent.")
+    blog_lang: str | None = Field(None, description="Kept as `lang`.")
+    user_role: str | None = Field(None, description="`administrator`: never spam.")
+    is_test: str | None = Field(None, description="`1`: score and answer, store nothing.")
+    honeypot_field_name: str | None = Field(
+        None, description="Names a field of this form that a person leaves empty: filled rejects."
+    )
+    recheck_reason: str | None = Field(
+        None, description="A recheck: the comment stored already answers."
+    )
+    guid: str | None = Field(
+        None, description="submit-spam/ham: the X-akismet-guid comment-check answered."
+    )

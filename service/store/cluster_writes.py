@@ -12,8 +12,9 @@ is sent again, with the WAIT, once the slot table is read anew, until
 A command whose master could not be reached was never sent, and is sent again.
 One sent on a connection that then failed may have run: it is sent again only
 when the caller says it may run twice (``idempotent``: the comment script writes
-the same id's fields again; a decision may not, and its caller answers 503). An ``ASK`` redirection (a slot being migrated) is followed once
-with ``ASKING`` on the node it names.
+the same id's fields again; a decision may not, and its caller answers 503).
+An ``ASK`` redirection (a slot being migrated) is followed once with ``ASKING``
+on the node it names.
 """
 
 from __future__ import annotations

@@ -19,11 +19,17 @@ below runs unchanged on Redis Cluster). Keys this module writes:
   | model_version  | the model that scored it |
   | created_at     | unix seconds (float) |
   | decided_at, decided_by, decision_reason | written by the queue when a moderator decides |
+  | source         | ``akismet`` for a comment an Akismet client sent (else absent) |
+  | akismet_lookup | the digest naming its ``keys.akismet_lookup`` key (delete both to erase) |
+  | permalink, comment_type, comment_date_gmt, lang, blog |
+  |                | an Akismet client's fields, as sent (``service.integrations.akismet``) |
 
 - ``keys.queue_pending()`` — zset; a pending comment's id scored by ``created_at``,
   added in the same script that writes the hash.
 - ``keys.comment_by_external_id(thread, external_id)`` — string, the id of the comment a
   site posted with that (thread, external_id): a retried post returns the stored comment.
+- ``NewComment.index_keys`` (strings set to the id) and ``counter_keys`` (incremented), in
+  the same script: e.g. ``keys.akismet_lookup`` and ``keys.akismet_usage``.
 """
 
 from __future__ import annotations
@@ -46,19 +52,31 @@ from service.store.cluster_writes import write_replicated
 from service.store.connections import DedicatedConnection
 from service.store.replication import Durability
 
-# KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
+# KEYS[1] comment hash   KEYS[2] pending queue zset
+# KEYS[3...] optional keys, one per letter of ARGV[4], in order:
+#            x  the external-id string: a comment already named there is returned, not stored
+#            s  an index string set to the new id (the latest comment wins)
+#            c  a counter incremented by one
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
-# ARGV[4...] the hash's fields and values, alternating. (hiredis packs the arguments in
+# ARGV[4] the letters naming KEYS[3...] ("" when there are none)
+# ARGV[5...] the hash's fields and values, alternating. (hiredis packs the arguments in
 #            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
-# Returns {1, id} when stored, {0, existing id} when KEYS[3] already named a comment.
+# Returns {1, id} when stored, {0, existing id} when an 'x' key already named a comment.
 _CREATE = """
-if KEYS[3] then
-  local existing = redis.call('GET', KEYS[3])
-  if existing then return {0, existing} end
+local roles = ARGV[4]
+for i = 1, #roles do
+  if string.sub(roles, i, i) == 'x' then
+    local existing = redis.call('GET', KEYS[2 + i])
+    if existing then return {0, existing} end
+  end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
-if KEYS[3] then redis.call('SET', KEYS[3], ARGV[1]) end
+for i = 1, #roles do
+  local role = string.sub(roles, i, i)
+  if role == 'c' then redis.call('INCR', KEYS[2 + i])
+  else redis.call('SET', KEYS[2 + i], ARGV[1]) end
+end
 return {1, ARGV[1]}
 """
 
@@ -77,6 +95,11 @@ class NewComment:
     toxicity: float
     reasons: list[dict[str, Any]]
     model_version: str
+    namespace: str = keys.DEFAULT_NAMESPACE  # the site's (service.sites)
+    # Keys written in the same script: each set to the new id (an index a later call
+    # finds the comment by), and counters incremented by one.
+    index_keys: tuple[str, ...] = ()
+    counter_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,25 +222,34 @@ class CommentStore:
             "created_at": f"{comment.created_at:.6f}",
         }
         record.update({k: v for k, v in comment.fields.items() if v})
-        script_keys = [keys.comment(comment.id), keys.queue_pending()]
+        ns = comment.namespace
+        script_keys = [keys.comment(comment.id, ns), keys.queue_pending(ns)]
+        roles = ""
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
             script_keys.append(
-                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""))
+                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""), ns)
             )
+            roles += "x"
+        script_keys += comment.index_keys
+        script_keys += comment.counter_keys
+        roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
         args = [
             comment.id,
             record["created_at"],
             "1" if comment.status is CommentStatus.PENDING else "0",
+            roles,
         ]
         for name, value in record.items():
             args += (name, value)
         return script_keys, args
 
-    def load(self, comment_id: str) -> dict[str, str] | None:
-        """The comment's hash, or None if there is no such comment."""
-        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id))  # type: ignore[assignment]
+    def load(
+        self, comment_id: str, namespace: str = keys.DEFAULT_NAMESPACE
+    ) -> dict[str, str] | None:
+        """The comment's hash in ``namespace``, or None if there is no such comment there."""
+        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id, namespace))  # type: ignore[assignment]
         return record or None
 
 

@@ -20,6 +20,24 @@ Keys (``P`` = ``modq:{default}``):
 | P:labels                   | stream | one training label per decision (text, name, url, ...) |
 | P:audit                    | stream | who decided what and when |
 | P:stats:decided:<hour>     | hash   | decisions in one UTC hour: total and per moderator |
+| P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
+| P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
+
+
+
+The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
+(``S`` = ``modq:{sites}``), so that its transactions touch one slot:
+
+| key                        | type   | holds |
+|----------------------------|--------|-------|
+| S:names                    | set    | every site's name |
+| S:site:<name>              | hash   | url, coral_secret, created_at, key (current key's sha256) |
+| S:site:<name>:keys         | set    | sha256 of every key the site was given |
+| S:key:<sha256 of a key>    | hash   | site, digest, url, coral_secret, expires_at (end of grace) |
+Rate limit counters (service/http/rate_limits.py) live under ``modq:limits:``,
+one key per limit, scope and address or site, each expiring with its window.
+``modq:session:<sha256 of the id>`` (string, the moderator's name) is one moderator
+page session, expiring after MODQ_SESSION_IDLE_MINUTES without a request.
 """
 
 from __future__ import annotations
@@ -77,3 +95,51 @@ def audit(namespace: str = DEFAULT_NAMESPACE) -> str:
 def stats_decided(hour: int, namespace: str = DEFAULT_NAMESPACE) -> str:
     """Hash of decision counts in one UTC hour (hour = unix seconds // 3600)."""
     return f"{_base(namespace)}:stats:decided:{hour}"
+
+
+def rate_limits() -> str:
+    """Prefix of the rate limiter's counters (the limits library appends its own key)."""
+    return f"{PREFIX}:limits"
+
+
+def retention_lock() -> str:
+    """String with a TTL: the process that runs this hour's retention sweep holds it."""
+    return f"{PREFIX}:retention:lock"
+
+
+def moderator_session(id_hash: str) -> str:
+    """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
+    return f"{PREFIX}:session:{id_hash}"
+
+
+def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String: the id of the latest Akismet comment with this author/content/IP digest."""
+    return f"{_base(namespace)}:akismet:lookup:{digest}"
+
+
+def akismet_usage(month: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Counter of Akismet comment-check calls in one UTC month (``YYYY-MM``)."""
+    return f"{_base(namespace)}:akismet:usage:{month}"
+
+
+SITES_TAG = "sites"
+
+
+def sites() -> str:
+    """Set of every site's name."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:names"
+
+
+def site(name: str) -> str:
+    """Hash of one site: url, coral_secret, created_at, and the sha256 of its current key."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:site:{name}"
+
+
+def site_keys(name: str) -> str:
+    """Set of the sha256 of every key a site was given (so removing the site revokes all)."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:site:{name}:keys"
+
+
+def site_key(digest: str) -> str:
+    """Hash of one key, found by its sha256: its site, and a rotated key's end of grace."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:key:{digest}"

@@ -250,6 +250,7 @@ def test_feed_returns_each_decision_exactly_once_across_pages(
         "decided_at",
         "reason",
         "cursor",
+        "event",
     }
     assert (item["external_id"], item["thread"]) == ("site-0", "/news/0")
 

@@ -22,6 +22,7 @@ from service.learning.retrain import Method, retrain
 from service.moderation.model_holder import ModelHolder
 from service.runtime.redis_server import RedisServer
 from service.settings import Settings
+from tests.integration.conftest import NO_LIMITS
 from tests.integration.retrain_support import (
     base_like_comments,
     decide_through_api,
@@ -42,7 +43,7 @@ HOLD_ALL = {
 @pytest.fixture(autouse=True)
 def _same_ids_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
     # Labels land in the retrain's splits by their comment ids: fixed ids, fixed splits.
-    monkeypatch.setattr("service.http.api.comments.new_comment_id", seeded_comment_ids(5))
+    monkeypatch.setattr("service.http.intake.new_comment_id", seeded_comment_ids(5))
 
 
 @pytest.fixture
@@ -59,6 +60,7 @@ def settings(tmp_path: Path, redis_server: RedisServer) -> Settings:
             "MODQ_MODERATOR_TOKENS": f"alice:{TOKEN}",
             "MODQ_LABEL_WEIGHT": "4",
             **HOLD_ALL,
+            **NO_LIMITS,
         }
     )
 

@@ -15,6 +15,7 @@ from service.http.errors import NotFoundError, ValidationError
 from service.http.openapi import documented
 from service.http.payload import read_payload
 from service.http.queue_schemas import (
+    LIST_MAX,
     ClaimRequest,
     ClaimResponse,
     DecisionRequest,
@@ -25,21 +26,30 @@ from service.http.queue_schemas import (
     ReleaseResponse,
 )
 from service.http.schemas import field_errors
+from service.http.site_auth import site_registry
 from service.queue.items import format_time
-from service.queue.review import ReviewQueue
-from service.queue.stats import read_stats
-from service.store.decision_log import read_audit
+from service.queue.order import Sort
+from service.queue.scope import ScopedQueue
+from service.sites.scope import visible_namespaces
 
 bp = Blueprint("queue", __name__)
 M = TypeVar("M", bound=BaseModel)
 
 
-def review_queue() -> ReviewQueue:
-    """The queue over this app's Redis, with the configured lease."""
+def review_queue(site: str | None = None) -> ScopedQueue:
+    """The queues of the sites the calling moderator sees (only ``site`` if named)."""
     ctx = services()
-    return ReviewQueue(
-        ctx.redis, lease_seconds=ctx.settings.lease_seconds, durability=ctx.store.durability
+    allowed = ctx.settings.moderator_sites(current_moderator())
+    namespaces = visible_namespaces(site_registry().names(), allowed, site)
+    return ScopedQueue.over(
+        ctx.redis,
+        namespaces,
+        lease_seconds=ctx.settings.lease_seconds,
+        durability=ctx.store.durability,
     )
+
+
+SITE_QUERY = "only this site's comments (default: every site you may see)"
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -51,6 +61,7 @@ def parse(model: type[M], data: Any) -> M:
 
 
 def _body() -> dict[str, Any]:
+    # No body at all means every field's default (documented: the body is optional).
     if not request.get_data(cache=True):
         return {}
     return read_payload(request, services().settings.max_body_bytes, form=False)
@@ -66,13 +77,17 @@ def _known_id(comment_id: str) -> str:
 @documented(
     "Pending comments, oldest first by default; sort by age, score or uncertainty",
     responses={200: QueueList},
-    errors=(422, 503),
+    errors=(404, 422, 503),
     auth=True,
     tag="queue",
     query={
-        "sort": "oldest (default) | newest | score (most likely bad first) | uncertain",
+        "sort": (
+            "oldest (default) | newest | score (most likely bad first) | uncertain",
+            {"type": "string", "enum": [s.value for s in Sort]},
+        ),
         "thread": "only comments of this thread",
-        "limit": "1-200, default 50",
+        "site": SITE_QUERY,
+        "limit": ("1-200, default 50", {"type": "integer", "minimum": 1, "maximum": LIST_MAX}),
         "cursor": "the `next` of the previous page",
     },
 )
@@ -80,7 +95,7 @@ def _known_id(comment_id: str) -> str:
 def list_queue() -> Response:
     """One page of pending comments."""
     query = parse(QueueQuery, request.args.to_dict())
-    queue = review_queue()
+    queue = review_queue(query.site)
     page = queue.list_pending(query.sort, query.thread, query.limit, query.cursor)
     now = queue.clock()
     return jsonify({"items": [item.to_api(now) for item in page.items], "next": page.next})
@@ -88,10 +103,11 @@ def list_queue() -> Response:
 
 @bp.post("/v1/queue/claim")
 @documented(
-    "Lease up to `limit` pending comments to you",
+    "Lease up to `limit` pending comments to you (no body: 10, oldest first)",
     request=ClaimRequest,
+    request_required=False,
     responses={200: ClaimResponse},
-    errors=(400, 415, 422, 503),
+    errors=(400, 404, 408, 413, 415, 422, 503),
     auth=True,
     tag="queue",
 )
@@ -99,7 +115,7 @@ def list_queue() -> Response:
 def claim() -> Response:
     """Lease comments to the calling moderator (their live leases come back first)."""
     body = parse(ClaimRequest, _body())
-    queue = review_queue()
+    queue = review_queue(body.site)
     result = queue.claim(current_moderator(), body.limit, body.sort, body.thread)
     now = queue.clock()
     return jsonify(
@@ -114,34 +130,43 @@ def claim() -> Response:
 @documented(
     "Queue depth, oldest age, leases, decisions per hour and per moderator",
     responses={200: QueueStats},
-    errors=(503,),
+    errors=(404, 503),
     auth=True,
     tag="queue",
+    query={"site": SITE_QUERY},
 )
 @require_moderator
 def stats() -> Response:
-    """A snapshot of the queue."""
-    return jsonify(read_stats(review_queue()))
+    """A snapshot of the queue, summed over the sites in view, each site's beside."""
+    return jsonify(review_queue(_site_arg()).stats())
 
 
 @bp.get("/v1/queue/audit")
 @documented(
     "The newest audit records: who decided what, when",
-    errors=(422, 503),
+    errors=(404, 422, 503),
     auth=True,
     tag="queue",
-    query={"limit": "1-500, default 100"},
+    query={
+        "limit": ("1-500, default 100", {"type": "integer", "minimum": 1, "maximum": 500}),
+        "site": SITE_QUERY,
+    },
 )
 @require_moderator
 def audit() -> Response:
     """Newest audit records first."""
-    raw = request.args.get("limit", "100")
+    raw = request.args.get("limit") or "100"  # `?limit=` means the default
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
         raise ValidationError(fields={"limit": "Must be a whole number from 1 to 500."})
-    return jsonify({"items": read_audit(services().redis, count=int(raw)), "next": None})
+    return jsonify({"items": review_queue(_site_arg()).audit(int(raw)), "next": None})
 
 
-@bp.get("/v1/queue/<comment_id>")
+def _site_arg() -> str | None:
+    site = request.args.get("site", "").strip()
+    return site[:64] or None
+
+
+@bp.get("/v1/queue/<comment_id:comment_id>")
 @documented("One comment as moderators see it", errors=(404, 503), auth=True, tag="queue")
 @require_moderator
 def get_item(comment_id: str) -> Response:
@@ -150,12 +175,13 @@ def get_item(comment_id: str) -> Response:
     return jsonify(queue.get(_known_id(comment_id)).to_api(queue.clock()))
 
 
-@bp.post("/v1/queue/<comment_id>/decision")
+@bp.post("/v1/queue/<comment_id:comment_id>/decision")
 @documented(
-    "Approve or reject a pending comment (once; 409 after that or on someone else's lease)",
+    "Approve or reject a pending comment (once; 409 after that or on someone else's lease); "
+    'with "correct": true, re-decide any earlier decision, automatic or human',
     request=DecisionRequest,
     responses={200: DecisionResponse},
-    errors=(400, 404, 409, 415, 422, 503),
+    errors=(400, 404, 408, 409, 413, 415, 422, 503),
     auth=True,
     tag="queue",
 )
@@ -164,7 +190,12 @@ def decide(comment_id: str) -> Response:
     """Record the calling moderator's decision."""
     body = parse(DecisionRequest, _body())
     result = review_queue().decide(
-        _known_id(comment_id), current_moderator(), body.decision, body.reason, via="api"
+        _known_id(comment_id),
+        current_moderator(),
+        body.decision,
+        body.reason,
+        via="api",
+        correct=body.correct,
     )
     return jsonify(
         {
@@ -173,11 +204,13 @@ def decide(comment_id: str) -> Response:
             "reason": result.reason,
             "decided_at": result.decided_at,
             "decided_by": result.decided_by,
+            "event": result.event,
+            "previous_status": result.previous,
         }
     )
 
 
-@bp.post("/v1/queue/<comment_id>/release")
+@bp.post("/v1/queue/<comment_id:comment_id>/release")
 @documented(
     "Give your lease on a comment back to the queue",
     responses={200: ReleaseResponse},

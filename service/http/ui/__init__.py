@@ -38,11 +38,13 @@ from service.http.auth import (
     sign_out,
 )
 from service.http.errors import APIError, ForbiddenError
+from service.http.openapi import documented
+from service.http.ui.bidi import encode_bidi, mark_bidi, reveal_bidi
 from service.http.ui.view import BATCH_SIZE, page_queue
 from service.queue.items import format_time, is_web_link, link_target
 from service.queue.order import Sort
 from service.queue.review import Decision, RejectReason
-from service.queue.stats import age_text, read_stats
+from service.queue.stats import age_text
 
 bp = Blueprint(
     "moderate",
@@ -72,6 +74,9 @@ def _setup(state: BlueprintSetupState) -> None:
     env = state.app.jinja_env
     env.filters["age"] = age_text
     env.filters["link_target"] = link_target
+    env.filters["bidi"] = reveal_bidi
+    env.filters["bidi_href"] = encode_bidi
+    env.filters["bidi_text"] = mark_bidi
     env.tests["web_link"] = is_web_link
 
 
@@ -96,9 +101,12 @@ def _view_args() -> dict[str, Any]:
     source = request.form if request.method == "POST" else request.args
     sort = source.get("sort", Sort.OLDEST.value)
     thread = source.get("thread", "").strip()
+    site = source.get("site", "").strip()
     args: dict[str, Any] = {"sort": sort if sort in {s.value for s in Sort} else Sort.OLDEST.value}
     if thread:
         args["thread"] = thread[:2048]
+    if site:
+        args["site"] = site[:64]
     return args
 
 
@@ -111,13 +119,20 @@ def favicon() -> Response:
 
 
 @bp.get("/moderate")
+@documented(
+    "The moderator page: the sign-in form, or the moderator's claimed batch",
+    responses={200: None},
+    errors=(503,),
+    response_type="text/html",
+    tag="moderate",
+)
 def page() -> ResponseReturnValue:
     """The sign-in form, or the moderator's claimed batch with stats."""
     moderator = session_moderator()
     if moderator is None:
         return render_template("moderate_login.html", csrf=csrf_token(), error=None)
     args = _view_args()
-    queue = page_queue()
+    queue = page_queue(moderator, args.get("site"))
     # Another order or thread means another batch: give back the one claimed for the old view.
     if session.get("view") != args:
         queue.release_all(moderator)
@@ -130,7 +145,7 @@ def page() -> ResponseReturnValue:
         claim=claim,
         now=queue.clock(),
         renew_ms=max(5, min(60, queue.lease_seconds // 3)) * 1000,
-        stats=read_stats(queue),
+        stats=queue.stats(),
         view=args,
         sorts=[s.value for s in Sort],
         messages=get_flashed_messages(with_categories=True),
@@ -138,20 +153,35 @@ def page() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/renew")
+@documented(
+    "Renew the signed-in moderator's leases (the page's script)",
+    responses={200: None},
+    errors=(401, 503),
+    html_errors=(403,),
+    tag="moderate",
+)
 def renew() -> ResponseReturnValue:
     """Keep the batch of a moderator who is still at work (the page's script calls this)."""
     check_csrf()
-    moderator = session_moderator()
+    moderator = session_moderator(active=False)  # automatic: not the moderator's activity
     if moderator is None:
         return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
-    queue = page_queue()
+    queue = page_queue(moderator, _view_args().get("site"))
     claim = queue.claim(moderator, 0)  # limit 0: renews every lease held, takes nothing new
     return jsonify(
-        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": read_stats(queue)}
+        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": queue.stats()}
     )
 
 
 @bp.post("/moderate/login")
+@documented(
+    "Sign in with a moderator token (form: token, csrf_token)",
+    responses={303: None},
+    errors=(429,),
+    html_errors=(401, 403),
+    response_type="text/html",
+    tag="moderate",
+)
 def login() -> ResponseReturnValue:
     """Exchange a moderator token for a session."""
     check_csrf()
@@ -164,28 +194,51 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/logout")
+@documented(
+    "Give the batch back and end the session",
+    responses={303: None},
+    errors=(503,),
+    html_errors=(403,),
+    response_type="text/html",
+    tag="moderate",
+)
 def logout() -> ResponseReturnValue:
     """Give the batch back and end the session."""
     check_csrf()
     moderator = session_moderator()
     if moderator is not None:
-        page_queue().release_all(moderator)
+        page_queue(moderator).release_all(moderator)
     sign_out()
     return redirect(url_for("moderate.page"), 303)
 
 
 @bp.post("/moderate/release")
+@documented(
+    "Give the whole claimed batch back to the queue",
+    responses={303: None},
+    errors=(503,),
+    html_errors=(403,),
+    response_type="text/html",
+    tag="moderate",
+)
 def release() -> ResponseReturnValue:
     """Give the whole batch back to the queue."""
     check_csrf()
     moderator = session_moderator()
     if moderator is not None:
-        count = page_queue().release_all(moderator)
+        count = page_queue(moderator).release_all(moderator)
         flash(f"Released {count} comment{'s' if count != 1 else ''}.", "info")
     return redirect(url_for("moderate.page", **_view_args()), 303)
 
 
 @bp.post("/moderate/decide")
+@documented(
+    "Decide one comment or the selected ones (JSON answer with Accept: application/json)",
+    responses={200: None, 303: None},
+    errors=(401, 422, 503),
+    html_errors=(403,),
+    tag="moderate",
+)
 def decide() -> ResponseReturnValue:
     """Decide one comment (its own button) or every selected one (the bulk buttons)."""
     check_csrf()
@@ -196,7 +249,7 @@ def decide() -> ResponseReturnValue:
             return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
         return redirect(url_for("moderate.page"), 303)
     action, ids = _requested()
-    queue = page_queue()
+    queue = page_queue(moderator)
     results: list[dict[str, Any]] = []
     for comment_id in ids:
         decision, reason = ACTIONS[action]
@@ -207,7 +260,7 @@ def decide() -> ResponseReturnValue:
             results.append({"id": comment_id, "ok": False, "error": error.message})
     message = _summary(action, results)
     if wants_json:
-        return jsonify({"results": results, "message": message, "stats": read_stats(queue)})
+        return jsonify({"results": results, "message": message, "stats": queue.stats()})
     flash(message, "info" if all(r["ok"] for r in results) else "error")
     return redirect(url_for("moderate.page", **_view_args()), 303)
 
