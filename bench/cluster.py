@@ -111,7 +111,7 @@ def run(rounds: int, out_dir: Path) -> dict[str, Any]:
                 latency = write_latency(
                     {
                         "single": (single.url, False, Durability()),
-                        "cluster": (cluster.url, True, Durability(1, 1000)),
+                        "cluster": (cluster.url, True, Durability(1, 250)),
                         "cluster-nowait": (cluster.url, True, Durability()),
                     }
                 )

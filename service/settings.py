@@ -151,7 +151,8 @@ class Settings:
     # A write is acknowledged once this many replicas hold it (WAIT after the write);
     # from_env's default is 1 with a cluster, 0 (the master's word alone) otherwise.
     redis_wait_replicas: int = 0
-    redis_wait_timeout_ms: int = 1000
+    # Below redis_timeout_ms: a WAIT blocks its connection that long before it answers.
+    redis_wait_timeout_ms: int = 250
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -233,10 +234,17 @@ class Settings:
                 low=0,
                 high=16,
             ),
-            redis_wait_timeout_ms=reader.int(
-                "MODQ_REDIS_WAIT_TIMEOUT_MS", 1000, low=1, high=60_000
-            ),
+            redis_wait_timeout_ms=reader.int("MODQ_REDIS_WAIT_TIMEOUT_MS", 250, low=1, high=60_000),
         )
+        if (
+            settings.redis_wait_replicas
+            and settings.redis_wait_timeout_ms >= settings.redis_timeout_ms
+        ):
+            raise SettingsError(
+                f"MODQ_REDIS_WAIT_TIMEOUT_MS ({settings.redis_wait_timeout_ms}) must be below "
+                f"MODQ_REDIS_TIMEOUT_MS ({settings.redis_timeout_ms}): WAIT holds its reply "
+                "that long, and a reply later than MODQ_REDIS_TIMEOUT_MS is a timeout"
+            )
         if settings.redis_cluster and settings.redis_url is None:
             raise SettingsError(
                 "MODQ_REDIS_CLUSTER=true needs MODQ_REDIS_URL: the address of one of the "

@@ -61,6 +61,7 @@ def cluster_client(redis_cluster: LocalRedisCluster) -> Iterator[redis.Redis]:
     redis_cluster.flush()
     from service.store.connections import create_redis_client
 
-    client = create_redis_client(redis_cluster.url, cluster=True)
+    # a long socket timeout: the tests' WAITs may take seconds on a loaded machine
+    client = create_redis_client(redis_cluster.url, 15_000, cluster=True)
     yield client
     client.close()

@@ -113,7 +113,7 @@ class RedisTarget:
         """modq's own kind of client for it (RedisCluster for the cluster)."""
         from service.store.connections import create_redis_client
 
-        return create_redis_client(self.url, cluster=self.cluster is not None)
+        return create_redis_client(self.url, 15_000, cluster=self.cluster is not None)
 
     def serve(
         self, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
@@ -126,7 +126,11 @@ class RedisTarget:
 
 # WAIT returns as soon as a replica has the writes; a long timeout only keeps a loaded
 # machine from turning a slow acknowledgement into a 503.
-CLUSTER_ENV = {"MODQ_REDIS_CLUSTER": "true", "MODQ_REDIS_WAIT_TIMEOUT_MS": "10000"}
+CLUSTER_ENV = {
+    "MODQ_REDIS_CLUSTER": "true",
+    "MODQ_REDIS_WAIT_TIMEOUT_MS": "10000",
+    "MODQ_REDIS_TIMEOUT_MS": "15000",
+}
 
 
 @pytest.fixture(scope="session", params=["redis", "cluster"])
