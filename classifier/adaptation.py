@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,12 +49,23 @@ from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.data import LabeledComment
+from classifier.encoder import DEFAULT_ENCODER, get_encoder
 from classifier.model import HEADS, Head, Model, apply_calibration
 from classifier.retraining import MODERATOR, SetComparison, paired_auc
 from classifier.train import choose_thresholds, head_rows
 
 # C = 0 is "recalibrate only"; the others are the site weights' L2 strength 1/C.
 C_GRID = (0.0, 1.0, 3.0, 10.0, 30.0)
+# The embedding block's scale under the same penalty (0: n-gram site weights only). A
+# sentence vector has unit norm like an n-gram row, but its coordinates are dense and
+# shared by every comment, so it needs its own strength. Measured at fixed penalties
+# (experiments/adaptation_fixed.py, README "Semantic features"): scales 1 and 2 scored
+# alike, and scale 2 beat the n-grams alone at the same C in 11 of 12 cases, so the
+# search keeps one scale: each extra one adds four fits to every fold of the nested
+# cross-validation, and a retrain's time is what a site waits for.
+EMBEDDING_SCALES = (2.0,)
+# (C, embedding scale)
+Penalty = tuple[float, float]
 FOLDS = 5
 MIN_PER_CLASS = 5
 THRESHOLD_MIN_PER_CLASS = 30
@@ -75,6 +87,7 @@ class SiteFit:
     scale: float
     shift: float
     beta: np.ndarray
+    embedding_scale: float = 0.0  # the embedding block's scale (its coordinates follow phi's)
 
     def decision(self, phi: np.ndarray, base: np.ndarray) -> np.ndarray:
         """Adapted logits from the rows' coordinates and base logits."""
@@ -94,7 +107,10 @@ class HeadAdaptation:
     oof_decision: np.ndarray
     fit: SiteFit
     fitted_decision: np.ndarray  # the final fit's logits on the labels (in-sample)
-    cv: dict[float, float] = field(default_factory=dict)
+    cv: dict[Penalty, float] = field(default_factory=dict)
+    embedding: np.ndarray | None = None  # the embedding weights the fit added
+    # at the head's review threshold, on the cross-fitted scores of the site's labels
+    review_load: dict[str, float] = field(default_factory=dict)
     anchors: int = 0
     thresholds_from: str = "base"
 
@@ -116,12 +132,14 @@ class HeadAdaptation:
             "positives": self.positives,
             "anchors": self.anchors,
             "c": self.fit.c,
+            "embedding_scale": self.fit.embedding_scale,
             "scale": round(self.fit.scale, 4),
             "shift": round(self.fit.shift, 4),
-            "cv_log_loss": {str(c): round(v, 4) for c, v in self.cv.items()},
+            "cv_log_loss": {_penalty_key(c): round(v, 4) for c, v in self.cv.items()},
             "roc_auc_base": round(base_auc, 4),
             "roc_auc_cross_validated": round(oof_auc, 4),
             "thresholds_from": self.thresholds_from,
+            "review_load": self.review_load,
         }
 
 
@@ -191,27 +209,49 @@ class _Problem:
     weight: np.ndarray
     n_labels: int
 
+    dense: np.ndarray | None = None  # the rows' sentence vectors (the embedding block)
+
     @classmethod
     def build(
-        cls, X: sp.csr_matrix, base: np.ndarray, target: np.ndarray, weight: np.ndarray, n: int
+        cls,
+        X: sp.csr_matrix,
+        base: np.ndarray,
+        target: np.ndarray,
+        weight: np.ndarray,
+        n: int,
+        dense: np.ndarray | None = None,
     ) -> _Problem:
-        """From the feature rows (labels first, then anchors)."""
+        """From the feature rows (labels first, then anchors) and their sentence vectors."""
         gram = np.asarray((X @ X.T).todense(), dtype=np.float64)
         values, vectors = np.linalg.eigh(gram)
         keep = values > 1e-9 * max(float(values.max()), 1e-12)
         values, vectors = values[keep][::-1], vectors[:, keep][:, ::-1]
         root = np.sqrt(values)
-        return cls(vectors * root, vectors / root, base, target, weight, n)
+        return cls(vectors * root, vectors / root, base, target, weight, n, dense)
 
-    def fit(self, labels: np.ndarray, c: float, start: SiteFit | None = None) -> SiteFit:
+    @property
+    def sparse_rank(self) -> int:
+        """Coordinates of the n-gram block (the embedding block's follow them)."""
+        return int(self.phi.shape[1])
+
+    def _phi(self, rows: np.ndarray, scale: float) -> np.ndarray:
+        # the embedding block multiplied by ``scale``: under one L2 penalty, its weights'
+        # strength relative to the n-gram weights' (0: no embedding block)
+        if self.dense is None or scale <= 0:
+            return self.phi[rows]
+        return np.hstack([self.phi[rows], scale * self.dense[rows]])
+
+    def fit(self, labels: np.ndarray, c: Penalty, start: SiteFit | None = None) -> SiteFit:
         """Fit on the given label rows plus every anchor."""
         rows = np.concatenate([labels, np.arange(self.n_labels, len(self.base))])
-        phi, base = self.phi[rows], self.base[rows]
-        return fit_site(phi, base, self.target[rows], self.weight[rows], c, start)
+        phi, base = self._phi(rows, c[1]), self.base[rows]
+        fit = fit_site(phi, base, self.target[rows], self.weight[rows], c[0], start)
+        scale = c[1] if self.dense is not None and c[0] > 0 else 0.0
+        return SiteFit(fit.c, fit.scale, fit.shift, fit.beta, scale)
 
     def predict(self, fit: SiteFit, scored: np.ndarray) -> np.ndarray:
         """Adapted logits of the ``scored`` rows."""
-        return fit.decision(self.phi[scored], self.base[scored])
+        return fit.decision(self._phi(scored, fit.embedding_scale), self.base[scored])
 
 
 def _folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -223,24 +263,26 @@ def _folds(y: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarra
 
 
 def _choose_c(
-    problem: _Problem, idx: np.ndarray, grid: Sequence[float], k: int, seed: int
-) -> tuple[float, dict[float, float]]:
-    """The C of ``grid`` with the lowest out-of-fold log loss on the label rows ``idx``."""
+    problem: _Problem, idx: np.ndarray, grid: Sequence[Penalty], k: int, seed: int
+) -> tuple[Penalty, dict[Penalty, float]]:
+    """The penalty of ``grid`` with the lowest out-of-fold log loss on the label rows
+    ``idx``."""
     y = problem.target[idx]
     folds = _folds(y, k, seed)
     if not folds:
-        return 0.0, {}
+        return (0.0, 0.0), {}
     oof = {c: np.zeros(len(idx)) for c in grid}
     for train_at, test_at in folds:
         previous = None
-        for c in sorted(grid):
+        # along C for each embedding scale: each fit starts from the one before
+        for c in sorted(grid, key=lambda p: (p[1], p[0])):
             previous = problem.fit(idx[train_at], c, previous)
             oof[c][test_at] = problem.predict(previous, idx[test_at])
     scores = {c: float(log_loss(y, expit(oof[c]), labels=[0, 1])) for c in grid}
     return min(grid, key=lambda c: (round(scores[c], 6), c)), scores
 
 
-def _cross_fitted(problem: _Problem, grid: Sequence[float], k: int, seed: int) -> np.ndarray:
+def _cross_fitted(problem: _Problem, grid: Sequence[Penalty], k: int, seed: int) -> np.ndarray:
     """Out-of-fold adapted logits of every label, C chosen inside each outer fold."""
     idx = np.arange(problem.n_labels)
     y = problem.target[idx]
@@ -251,6 +293,16 @@ def _cross_fitted(problem: _Problem, grid: Sequence[float], k: int, seed: int) -
     return out
 
 
+def penalty_grid(
+    c_grid: Sequence[float] = C_GRID, scales: Sequence[float] = EMBEDDING_SCALES
+) -> list[Penalty]:
+    """Every (C, embedding scale) the cross-validation tries; C = 0 (recalibration
+    only) once."""
+    grid: list[Penalty] = [(0.0, 0.0)] if 0.0 in c_grid else []
+    grid.extend((c, g) for g in scales for c in c_grid if c > 0)
+    return grid
+
+
 def adapt_head(
     head: Head,
     X: sp.csr_matrix,
@@ -259,41 +311,67 @@ def adapt_head(
     *,
     anchors: sp.csr_matrix | None = None,
     anchor_weight: float = 0.0,
-    grid: Sequence[float] = C_GRID,
+    vectors: np.ndarray | None = None,
+    anchor_vectors: np.ndarray | None = None,
+    grid: Sequence[Penalty] | None = None,
     seed: int = DEFAULT_SEED,
+    review_budget: float | None = None,
 ) -> tuple[Head, HeadAdaptation, dict[str, float] | None]:
-    """Adapt one head to labels ``y`` of feature rows ``X``, anchored to the base head on
-    the ``anchors`` rows (their total weight ``anchor_weight`` times the labels'); returns
-    the new head, the evidence, and thresholds chosen on the labels (None: keep the base's)."""
+    """Adapt one head to labels ``y`` of feature rows ``X`` (and their sentence vectors,
+    if given: the embedding block), anchored to the base head on the ``anchors`` rows
+    (their total weight ``anchor_weight`` times the labels'); returns the new head, the
+    evidence, and thresholds chosen on the labels (None: keep the base's; ``review_budget``:
+    the review band holds at most that share of the site's benign comments)."""
     X = sp.csr_matrix(X)
     n = X.shape[0]
-    A = sp.csr_matrix(anchors) if anchors is not None and anchor_weight > 0 else X[:0]
+    anchored = anchors is not None and anchor_weight > 0
+    A = sp.csr_matrix(anchors) if anchored else X[:0]
     rows_X = sp.vstack([X, A], format="csr")
-    base = head.decision(rows_X)
+    dense = None
+    if vectors is not None:
+        parts = [vectors, anchor_vectors] if anchored and anchor_vectors is not None else [vectors]
+        dense = np.vstack(parts).astype(np.float64)
+        if len(dense) != rows_X.shape[0]:
+            raise ValueError("one sentence vector per label and anchor row is needed")
+    elif head.embedding is not None:
+        raise ValueError("the head has embedding weights: the rows' sentence vectors are needed")
+    if grid is None:
+        grid = penalty_grid(scales=EMBEDDING_SCALES if dense is not None else (0.0,))
+    base = head.decision(rows_X, dense)
     target = np.concatenate([y.astype(np.float64), expit(base[n:])])
     weight = np.ones(len(base))
     if A.shape[0]:
         weight[n:] = anchor_weight * n / A.shape[0]
-    problem = _Problem.build(rows_X, base, target, weight, n)
+    problem = _Problem.build(rows_X, base, target, weight, n, dense)
     c, cv = _choose_c(problem, np.arange(n), grid, FOLDS, seed)
     fit = problem.fit(np.arange(n), c)
     oof = _cross_fitted(problem, grid, FOLDS, seed)
 
     coef = fit.scale * head.coef
-    if c > 0:
-        coef = coef + np.asarray(rows_X.T @ (problem.to_alpha @ fit.beta)).ravel()
+    embedding = None if head.embedding is None else fit.scale * head.embedding
+    added = None
+    if fit.c > 0:
+        r = problem.sparse_rank
+        coef = coef + np.asarray(rows_X.T @ (problem.to_alpha @ fit.beta[:r])).ravel()
+        if fit.embedding_scale > 0:
+            added = fit.embedding_scale * fit.beta[r:]
+            embedding = added if embedding is None else embedding + added
     classifier = copy.deepcopy(head.classifier)
     classifier.coef_ = coef.reshape(1, -1)
     classifier.intercept_ = np.asarray([fit.scale * head.intercept + fit.shift])
     calibrator = LogisticRegression(C=1e6, max_iter=1000)
     calibrator.fit(oof.reshape(-1, 1), y)
     fitted = problem.predict(fit, np.arange(n))
-    adaptation = HeadAdaptation(name, y, base[:n], oof, fit, fitted, cv, A.shape[0])
+    adaptation = HeadAdaptation(
+        name, y, base[:n], oof, fit, fitted, cv, embedding=added, anchors=A.shape[0]
+    )
     thresholds = None
     if min(int(y.sum()), n - int(y.sum())) >= THRESHOLD_MIN_PER_CLASS:
-        thresholds = choose_thresholds(apply_calibration(calibrator, oof), y)
+        thresholds = choose_thresholds(
+            apply_calibration(calibrator, oof), y, review_budget=review_budget
+        )
         adaptation.thresholds_from = "moderator labels (cross-fitted)"
-    return Head(classifier, calibrator), adaptation, thresholds
+    return Head(classifier, calibrator, embedding), adaptation, thresholds
 
 
 def anchor_rows(
@@ -320,19 +398,27 @@ def adapt_model(
     *,
     anchors: Sequence[LabeledComment] = (),
     anchor_weight: float = ANCHOR_WEIGHT,
-    grid: Sequence[float] = C_GRID,
+    encoder: str | None = DEFAULT_ENCODER,
+    grid: Sequence[Penalty] | None = None,
     seed: int = DEFAULT_SEED,
+    review_budget: float | None = None,
     progress: Progress | None = None,
 ) -> tuple[Model, dict[str, HeadAdaptation]]:
     """A new model: ``base`` with each head adapted to the moderator labels it has enough
     of (the others copied), anchored to ``base`` on the ``anchors`` rows (public rows the
-    gate does not test on). Its card says what was adapted and from which base."""
+    gate does not test on), with an embedding block read by ``encoder`` (None: n-gram
+    site weights only; a base that already reads an encoder keeps its own). Its card says
+    what was adapted and from which base."""
     say = progress or (lambda message: None)
     heads = dict(base.heads)
     thresholds = {h: dict(v) for h, v in base.thresholds.items()}
     adaptations: dict[str, HeadAdaptation] = {}
     together = [*labels, *anchors]
     X_all = base.featurizer.transform([row.comment() for row in together]) if labels else None
+    encoder_name = base.encoder_name or encoder
+    V_all = None
+    if labels and encoder_name is not None:
+        V_all = get_encoder(encoder_name).encode([row.text for row in together])
     index = {id(row): i for i, row in enumerate(together)}
     for name in HEADS:
         rows, y, _ = head_rows([r for r in labels if _labeled(r, name)], name)
@@ -340,9 +426,11 @@ def adapt_model(
         if X_all is None or smaller < MIN_PER_CLASS:
             say(f"{name}: {len(y)} labels, {smaller} of the rarer class: head kept as it is")
             continue
-        X = X_all[[index[id(r)] for r in rows]]
+        at = [index[id(r)] for r in rows]
+        X = X_all[at]
         anchored, _, _ = head_rows(anchors, name)
-        A = X_all[[index[id(r)] for r in anchored]] if anchored else None
+        anchor_at = [index[id(r)] for r in anchored]
+        A = X_all[anchor_at] if anchored else None
         say(
             f"{name}: adapting to {len(y)} labels ({int(y.sum())} positive), "
             f"{len(anchored)} anchors"
@@ -354,14 +442,21 @@ def adapt_model(
             name,
             anchors=A,
             anchor_weight=anchor_weight,
+            vectors=None if V_all is None else V_all[at],
+            anchor_vectors=None if V_all is None or not anchored else V_all[anchor_at],
             grid=grid,
             seed=seed,
+            review_budget=review_budget,
         )
         if chosen is not None:
             thresholds[name] = chosen
+        adaptations[name].review_load = review_load(
+            heads[name].calibrate(adaptations[name].oof_decision), y, thresholds[name]["review"]
+        )
         info = adaptations[name].summary()
         say(
-            f"{name}: C {info['c']:g}, scale {info['scale']}, ROC-AUC on the labels "
+            f"{name}: C {info['c']:g}, embedding scale {info['embedding_scale']:g}, "
+            f"scale {info['scale']}, ROC-AUC on the labels "
             f"{info['roc_auc_base']} -> {info['roc_auc_cross_validated']} (cross-validated)"
         )
     now = datetime.now(UTC)
@@ -379,11 +474,26 @@ def adapt_model(
                 "base_version": base_of or base.version,
                 "seed": seed,
                 "anchor_weight": anchor_weight,
+                "review_budget": review_budget,
+                "label_sources": dict(Counter(row.source or "?" for row in labels)),
+                "encoder": _encoder_card(encoder_name, heads),
                 "heads": {name: a.summary() for name, a in adaptations.items()},
             },
         }
     )
-    return Model(base.featurizer, heads, card), adaptations
+    reads = any(head.embedding is not None for head in heads.values())
+    return Model(base.featurizer, heads, card, None, encoder_name if reads else None), adaptations
+
+
+def review_load(probs: np.ndarray, labels: np.ndarray, review: float) -> dict[str, float]:
+    """Shares of the benign comments held at ``review`` and of the harmful ones caught."""
+    held = probs >= review
+    benign, harmful = labels == 0, labels == 1
+    return {
+        "review": round(float(review), 6),
+        "benign_held": round(float(held[benign].mean()), 4) if benign.any() else float("nan"),
+        "harmful_caught": round(float(held[harmful].mean()), 4) if harmful.any() else float("nan"),
+    }
 
 
 def site_comparisons(adaptations: dict[str, HeadAdaptation]) -> list[SetComparison]:
@@ -401,6 +511,17 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     if 0 < labels.sum() < len(labels):
         return float(roc_auc_score(labels, scores))
     return float("nan")
+
+
+def _encoder_card(name: str | None, heads: dict[str, Head]) -> dict[str, Any] | None:
+    if name is None or all(head.embedding is None for head in heads.values()):
+        return None
+    encoder = get_encoder(name)
+    return {"name": name, "dimensions": encoder.dim, "vectors_sha256": encoder.sha256}
+
+
+def _penalty_key(penalty: Penalty) -> str:
+    return f"C={penalty[0]:g},embedding={penalty[1]:g}"
 
 
 def _unit(seed: int, key: str) -> float:

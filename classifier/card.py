@@ -62,6 +62,81 @@ def _naive_bayes_note(card: Mapping[str, Any]) -> str:
     )
 
 
+_POOLED = {"spam": "all_spam_labeled", "toxicity": "all"}
+
+
+def _review_load(card: Mapping[str, Any]) -> list[str]:
+    """Per head: the share of benign comments the review band holds and of harmful ones
+    it catches (test split; an adapted model also on the site's own labels)."""
+    test = card.get("metrics", {}).get("test", {})
+    site = (card.get("adapter") or {}).get("heads", {})
+    rows = []
+    for head in ("spam", "toxicity"):
+        pooled = test.get(head, {}).get(_POOLED[head], {})
+        if pooled:
+            rows.append(
+                f"| {head} | test split, pooled | {_fmt(pooled.get('fpr_at_review'))} "
+                f"| {_fmt(pooled.get('recall_at_review'))} |"
+            )
+        load = site.get(head, {}).get("review_load")
+        if load:
+            rows.append(
+                f"| {head} | site labels, cross-fitted | {_fmt(load.get('benign_held'))} "
+                f"| {_fmt(load.get('harmful_caught'))} |"
+            )
+    if not rows:
+        return []
+    budget = (card.get("recipe") or {}).get("review_budget")
+    budget = (card.get("adapter") or {}).get("review_budget", budget)
+    rule = (
+        f"`review` was derived from a review budget of {budget:g} (the share of benign "
+        "comments held)."
+        if budget is not None
+        else "Set `MODQ_REVIEW_BUDGET` (e.g. 0.05) to derive `review` from the share of "
+        "benign comments a moderator can read instead."
+    )
+    return [
+        "## Review load",
+        "",
+        "| head | rows | benign held for review | harmful caught (p ≥ review) |",
+        "|---|---|---:|---:|",
+        *rows,
+        "",
+        rule,
+        "",
+    ]
+
+
+def _adapter_section(card: Mapping[str, Any]) -> list[str]:
+    adapter = card.get("adapter")
+    if not adapter:
+        return []
+    encoder = adapter.get("encoder")
+    reads = (
+        f"site weights on hashed n-grams and on the sentence vectors of `{encoder['name']}` "
+        f"({encoder['dimensions']} dimensions, static word-piece vectors distilled from "
+        "all-MiniLM-L6-v2, Apache-2.0)"
+        if encoder
+        else "site weights on hashed n-grams"
+    )
+    lines = [
+        "## Site adapter",
+        "",
+        f"Adapted from base model {adapter.get('base_version', '?')} to "
+        f"{card.get('moderator_labels', 0)} site labels: {reads}, with the anchors and the "
+        "gate of `modq retrain`.",
+        "",
+    ]
+    sources = adapter.get("label_sources")
+    if sources:
+        lines += [
+            "Site labels by source (kept apart from the public data): "
+            + ", ".join(f"{name} {count}" for name, count in sorted(sources.items())),
+            "",
+        ]
+    return lines
+
+
 def render_model_card(card: Mapping[str, Any]) -> str:
     """The MODEL_CARD.md text for a card.json dictionary."""
     lines = [
@@ -118,6 +193,8 @@ def render_model_card(card: Mapping[str, Any]) -> str:
         "conversation 0.5), and for spam at most 0.5 % of ordinary conversation above it."
         + _group_weights_note(card),
         "",
+        *_review_load(card),
+        *_adapter_section(card),
         "## Metrics (held-out test split)",
         "",
     ]

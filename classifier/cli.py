@@ -39,10 +39,24 @@ def cli() -> None:
 )
 @click.option("--no-promote", is_flag=True, help="Do not mark the new model current.")
 @click.option("--seed", type=int, default=None, help="Split seed (default: fixed).")
-def train(data: tuple[Path, ...], out: Path | None, no_promote: bool, seed: int | None) -> None:
+@click.option(
+    "--review-budget",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    envvar="MODQ_REVIEW_BUDGET",
+    help="Share of benign validation comments the review band may hold (e.g. 0.05); "
+    "default: the band keeps 95 % of the harmful ones.",
+)
+def train(
+    data: tuple[Path, ...],
+    out: Path | None,
+    no_promote: bool,
+    seed: int | None,
+    review_budget: float | None,
+) -> None:
     """Train a new model on labeled CSVs and mark it current."""
     from classifier.promotion import promote
-    from classifier.train import DEFAULT_SEED
+    from classifier.train import DEFAULT_SEED, Recipe
     from classifier.train import train as run_training
 
     paths = list(data)
@@ -58,6 +72,7 @@ def train(data: tuple[Path, ...], out: Path | None, no_promote: bool, seed: int 
         paths,
         target,
         seed=DEFAULT_SEED if seed is None else seed,
+        recipe=None if review_budget is None else Recipe(review_budget=review_budget),
         progress=lambda message: click.echo(message, err=True),
     )
     assert model.directory is not None

@@ -6,6 +6,9 @@ A model directory holds
   {"spam": {"classifier": LogisticRegression, "calibrator": ...}, "toxicity": ...}}``
   saved with skops. Loading never runs code from the file: its types are checked
   against ``TRUSTED_TYPES`` first, and a pickle file is refused.
+  An adapted model whose heads read sentence vectors is format 2: ``"encoder"``
+  names a shipped encoder (``classifier.encoder``) and each such head has
+  ``"embedding"``, one weight per dimension.
 - ``card.json``: version, created_at, library versions, training data files
   (sha256, rows), metrics per held-out split, thresholds per head.
 - ``MODEL_CARD.md``: the human-readable card.
@@ -35,6 +38,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from classifier import registry
+from classifier.encoder import EncoderError, get_encoder
 from classifier.features import (
     FEATURES_VERSION,
     LEXICON_META,
@@ -56,6 +60,9 @@ MODEL_FILE = "model.skops"
 CARD_FILE = "card.json"
 MODEL_CARD_FILE = "MODEL_CARD.md"
 FORMAT = 1
+# A model whose heads read sentence vectors: code that knows only format 1 would score
+# it without them, so it refuses the file instead.
+FORMAT_WITH_ENCODER = 2
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops")
 
 # Every non-builtin type a model file may contain; anything else is refused.
@@ -173,10 +180,13 @@ class Explanation:
 
 @dataclass
 class Head:
-    """One linear head: a classifier on the shared features and a calibration map."""
+    """One linear head: a classifier on the shared features and a calibration map;
+    an adapted head may add a linear term on the comment's sentence vector
+    (``embedding``: one weight per dimension of the model's encoder)."""
 
     classifier: LogisticRegression
     calibrator: IsotonicRegression | LogisticRegression
+    embedding: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.coef = np.asarray(self.classifier.coef_, dtype=np.float64).ravel()
@@ -184,11 +194,24 @@ class Head:
         # Platt's a and b, read once: scoring one comment should not pay for it each time
         self._platt = platt_parameters(self.calibrator)
 
-    def decision(self, X: sp.csr_matrix | FeatureBatch) -> np.ndarray:
-        """Raw decision values (logits) of the linear classifier."""
+    def decision(
+        self, X: sp.csr_matrix | FeatureBatch, vectors: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Raw decision values (logits) of the linear classifier (``vectors``: the rows'
+        sentence vectors, needed when the head has embedding weights)."""
         if isinstance(X, FeatureBatch):
-            return X.dot(self.coef) + self.intercept
-        return np.asarray(X @ self.coef, dtype=np.float64) + self.intercept
+            out = X.dot(self.coef) + self.intercept
+        else:
+            out = np.asarray(X @ self.coef, dtype=np.float64) + self.intercept
+        return out + self.embedding_term(vectors)
+
+    def embedding_term(self, vectors: np.ndarray | None) -> np.ndarray | float:
+        """The embedding weights' part of the logit (0 for a head without them)."""
+        if self.embedding is None:
+            return 0.0
+        if vectors is None:
+            raise ModelError("this head has embedding weights: pass the rows' sentence vectors")
+        return np.asarray(vectors @ self.embedding, dtype=np.float64)
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision values."""
@@ -234,6 +257,7 @@ class Model:
         heads: Mapping[str, Head],
         card: Mapping[str, Any],
         directory: Path | None = None,
+        encoder: str | None = None,
     ) -> None:
         missing = [name for name in HEADS if name not in heads]
         if missing:
@@ -242,6 +266,16 @@ class Model:
         self.heads = dict(heads)
         self.card: dict[str, Any] = dict(card)
         self.directory = directory
+        # the sentence encoder the heads' embedding weights read (None: no head has any)
+        self.encoder_name = encoder
+        if encoder is None and any(h.embedding is not None for h in self.heads.values()):
+            raise ModelError("a head has embedding weights but the model names no encoder")
+
+    def sentence_vectors(self, comments: Sequence[Mapping[str, str] | str]) -> np.ndarray | None:
+        """The comments' sentence vectors (None when no head reads them)."""
+        if self.encoder_name is None:
+            return None
+        return get_encoder(self.encoder_name).encode([_field(c, "text") for c in comments])
 
     @property
     def version(self) -> str:
@@ -257,14 +291,22 @@ class Model:
     def predict_proba(self, comments: Sequence[Mapping[str, str] | str]) -> dict[str, np.ndarray]:
         """Per head, an array of calibrated probabilities for a batch."""
         batch = self.featurizer.featurize(comments)
-        return self._probabilities(batch)
+        return self._probabilities(batch, self.sentence_vectors(comments))
 
-    def _probabilities(self, batch: FeatureBatch) -> dict[str, np.ndarray]:
+    def decisions(self, comments: Sequence[Mapping[str, str] | str]) -> dict[str, np.ndarray]:
+        """Per head, the raw decision values (logits) for a batch."""
+        batch = self.featurizer.featurize(comments)
+        vectors = self.sentence_vectors(comments)
+        return {name: head.decision(batch, vectors) for name, head in self.heads.items()}
+
+    def _probabilities(
+        self, batch: FeatureBatch, vectors: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         # Head.decision of each head, the heads' dot products in one pass
         heads = list(self.heads.items())
         dots = batch.dots([head.coef for _name, head in heads])
         return {
-            name: head.calibrate(dot + head.intercept)
+            name: head.calibrate(dot + head.intercept + head.embedding_term(vectors))
             for (name, head), dot in zip(heads, dots, strict=True)
         }
 
@@ -281,7 +323,8 @@ class Model:
         # then costs no second hashing, for a few percent more on scoring.
         positions = len(comments) <= _KEEP_POSITIONS_UP_TO
         features = self.featurizer.featurize(comments, positions=positions)
-        return ScoredBatch(self, comments, features, self._probabilities(features))
+        probabilities = self._probabilities(features, self.sentence_vectors(comments))
+        return ScoredBatch(self, comments, features, probabilities)
 
     def explain(self, comment: Mapping[str, str] | str) -> Explanation:
         """Per head: score, reason codes from the metadata, and the spans of the original
@@ -289,8 +332,10 @@ class Model:
         normalized = normalize_with_offsets(_field(comment, "text"))
         features = self.featurizer.featurize([comment], [normalized.text])
         row = features.to_csr()
+        vectors = self.sentence_vectors([comment])
         probabilities = {
-            name: float(head.calibrate(head.decision(row))[0]) for name, head in self.heads.items()
+            name: float(head.calibrate(head.decision(row, vectors))[0])
+            for name, head in self.heads.items()
         }
         values = _RowValues(row.indices, row.data)
         base, names = int(self.featurizer.n_features), self.featurizer.meta_names
@@ -548,13 +593,19 @@ def read_model_dir(directory: str | Path) -> Model:
         raise ModelNotFoundError(f"{directory} has no {MODEL_FILE}")
     _check_safe(model_path)
     state = sio.load(model_path, trusted=list(TRUSTED_TYPES))
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or state.get("format") not in (FORMAT, FORMAT_WITH_ENCODER):
         raise ModelError(f"{model_path}: unknown model format")
     heads = {
-        name: Head(parts["classifier"], parts["calibrator"])
+        name: Head(parts["classifier"], parts["calibrator"], parts.get("embedding"))
         for name, parts in state["heads"].items()
     }
-    return Model(state["featurizer"], heads, card, directory)
+    encoder = state.get("encoder")
+    if encoder is not None:
+        try:
+            get_encoder(str(encoder))
+        except EncoderError as error:
+            raise ModelError(f"{model_path}: {error}") from error
+    return Model(state["featurizer"], heads, card, directory, encoder)
 
 
 def load_model(path: str | Path | None = None) -> Model:
@@ -573,14 +624,15 @@ def save_model(model: Model, directory: str | Path, model_card_md: str | None = 
     """Write ``model`` to ``directory`` (model.skops, card.json, MODEL_CARD.md)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {
-        "format": FORMAT,
-        "featurizer": model.featurizer,
-        "heads": {
-            name: {"classifier": head.classifier, "calibrator": head.calibrator}
-            for name, head in model.heads.items()
-        },
-    }
+    heads: dict[str, dict[str, Any]] = {}
+    for name, head in model.heads.items():
+        heads[name] = {"classifier": head.classifier, "calibrator": head.calibrator}
+        if head.embedding is not None:
+            heads[name]["embedding"] = np.asarray(head.embedding, dtype=np.float64)
+    state: dict[str, Any] = {"format": FORMAT, "featurizer": model.featurizer, "heads": heads}
+    if model.encoder_name is not None:
+        state["format"] = FORMAT_WITH_ENCODER
+        state["encoder"] = model.encoder_name
     sio.dump(state, directory / MODEL_FILE, compression=8)
     card = dict(model.card)
     card["libraries"] = library_versions()

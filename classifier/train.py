@@ -106,6 +106,9 @@ class Recipe:
     # model: weighted review 0.049 sends 54 % of non-toxic comments to review with
     # 99 % recall; as they come 0.17 sends 22 % with 96 % recall.
     review_unweighted: tuple[str, ...] = ("toxicity",)
+    # The share of benign validation comments the review band may hold (MODQ_REVIEW_BUDGET,
+    # e.g. 0.05); None: the band keeps 95 % of the harmful ones instead, whatever it holds.
+    review_budget: float | None = None
     # Toxicity head: label harmonization rules (classifier.harmonize.RULES) that move
     # weight inside a (domain, label) cell toward rows whose label is clear.
     harmonize: tuple[str, ...] = ()
@@ -287,10 +290,12 @@ def choose_thresholds(
     weights: np.ndarray | None = None,
     recall: float = 0.95,
     precision: float = 0.98,
+    review_budget: float | None = None,
 ) -> dict[str, float]:
     """``review``: the highest threshold whose band (p >= review) keeps ``recall`` of the
-    positives; ``reject``: the lowest threshold whose auto-rejected set (p >= reject) has
-    ``precision``. Weighted when ``weights`` is given."""
+    positives, or with ``review_budget`` the lowest one that holds at most that share of
+    the negatives (what a moderator can read); ``reject``: the lowest threshold whose
+    auto-rejected set (p >= reject) has ``precision``. Weighted when ``weights`` is given."""
     w = np.ones_like(probs) if weights is None else weights
     order = np.argsort(-probs, kind="stable")
     p, y, w = probs[order], labels[order], w[order]
@@ -300,7 +305,13 @@ def choose_thresholds(
     # only cut between distinct scores
     last_of_value = np.r_[p[1:] != p[:-1], True]
     review = 0.5
-    if positives > 0:
+    if review_budget is not None:
+        negatives = taken[-1] - positives if len(taken) else 0.0
+        held = taken - true_pos  # negatives at or above each cut
+        within = (held <= review_budget * negatives + 1e-12) & last_of_value
+        # nothing within the budget: not even the top score may be held
+        review = float(p[np.nonzero(within)[0][-1]]) if within.any() else 1.0
+    elif positives > 0:
         ok = (true_pos >= recall * positives) & last_of_value
         review = float(p[np.argmax(ok)])
     precise = (true_pos / np.maximum(taken, 1e-12) >= precision) & last_of_value
@@ -435,9 +446,10 @@ def _calibrate_and_choose(
     calibration_weights = np.ones_like(weights) if head in recipe.calibrate_unweighted else weights
     calibrator = _fit_calibrator(decision, labels, calibration_weights, recipe.calibration)
     probs = apply_calibration(calibrator, decision)
-    chosen = choose_thresholds(probs, labels, weights)
+    budget = recipe.review_budget
+    chosen = choose_thresholds(probs, labels, weights, review_budget=budget)
     if head in recipe.review_unweighted:
-        chosen["review"] = choose_thresholds(probs, labels)["review"]
+        chosen["review"] = choose_thresholds(probs, labels, review_budget=budget)["review"]
         chosen["reject"] = max(chosen["reject"], chosen["review"])
     if head == "spam":
         # never auto-reject more than 0.5 % of ordinary conversation (validation rows)

@@ -58,6 +58,14 @@ DEFAULT_AUTH_RATE_LIMIT = "10/minute;100/hour"
 DEFAULT_REDIS_TIMEOUT_MS = 500
 
 
+class Encoder(str, Enum):
+    """What the site adapter reads besides the n-grams (MODQ_ENCODER)."""
+
+    # static word-piece vectors distilled from all-MiniLM-L6-v2, shipped in the package
+    STATIC = "static"
+    NONE = "none"
+
+
 class Mode(str, Enum):
     """How decisions are applied: enforce them, or record them and approve everything."""
 
@@ -111,6 +119,9 @@ class Settings:
     model_reload_seconds: float = 5.0
     retrain_margin: float = 0.01
     label_weight: float | None = None
+    encoder: Encoder = Encoder.STATIC
+    # the share of benign comments the review band may hold; None: keep 95 % recall
+    review_budget: float | None = None
     log_level: str = "INFO"
     cookie_secure: bool | None = None  # None: Secure when the request came over https
     # prometheus-client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR, the library's
@@ -208,6 +219,8 @@ class Settings:
             model_reload_seconds=reader.float("MODQ_MODEL_RELOAD_SECONDS", 5.0, low=0.0),
             retrain_margin=reader.float("MODQ_RETRAIN_MARGIN", 0.01, low=0.0, high=1.0),
             label_weight=reader.optional_float("MODQ_LABEL_WEIGHT", low=0.0),
+            encoder=reader.enum("MODQ_ENCODER", Encoder, Encoder.STATIC),
+            review_budget=reader.probability("MODQ_REVIEW_BUDGET"),
             log_level=reader.choice(
                 "MODQ_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),

@@ -12,6 +12,9 @@ import click
 from classifier.importers import ImportFormatError, ImportResult, RemovedAs, write_labeled_csv
 from classifier.importers.disqus import read_disqus
 from classifier.importers.wordpress import read_wordpress
+from classifier.site_labels import FOLDER as SITE_LABELS
+from classifier.site_labels import save_import
+from service.settings import Settings, SettingsError
 
 output_option = click.option(
     "-o",
@@ -19,6 +22,12 @@ output_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Labeled CSV to write (default: standard output). Train on it with `modq train --data`.",
+)
+site_labels_option = click.option(
+    "--site-labels",
+    is_flag=True,
+    help="Keep the rows as this site's own labels (MODQ_DATA_DIR/site_labels/): "
+    "`modq retrain` adapts to them with the moderators' decisions.",
 )
 approved_clean_option = click.option(
     "--approved-clean",
@@ -55,6 +64,7 @@ def import_group() -> None:
     help="Guess the CSV quoting from the content instead of reading RFC 4180 "
     "(only for exports that do not double quotes).",
 )
+@site_labels_option
 def wordpress_command(
     file: Path,
     output: Path | None,
@@ -62,6 +72,7 @@ def wordpress_command(
     approved_clean: bool,
     delimiter: str | None,
     guess_dialect: bool,
+    site_labels: bool,
 ) -> None:
     """Read a wp_comments export (CSV, or an SQL dump from mysqldump/phpMyAdmin/wp db export).
 
@@ -78,6 +89,7 @@ def wordpress_command(
             guess_dialect=guess_dialect,
         ),
         output,
+        "wordpress" if site_labels else None,
     )
 
 
@@ -92,7 +104,10 @@ def wordpress_command(
     help="Label for deleted posts that are not marked spam.",
 )
 @approved_clean_option
-def disqus_command(file: Path, output: Path | None, deleted_as: str, approved_clean: bool) -> None:
+@site_labels_option
+def disqus_command(
+    file: Path, output: Path | None, deleted_as: str, approved_clean: bool, site_labels: bool
+) -> None:
     """Read a Disqus XML export.
 
     isSpam is spam; isApproved (and not deleted) is ham; deleted posts are skipped by
@@ -101,14 +116,29 @@ def disqus_command(file: Path, output: Path | None, deleted_as: str, approved_cl
     _run(
         lambda: read_disqus(file, deleted_as=RemovedAs(deleted_as), approved_clean=approved_clean),
         output,
+        "disqus" if site_labels else None,
     )
 
 
-def _run(read: Callable[[], ImportResult], output: Path | None) -> None:
+def _run(read: Callable[[], ImportResult], output: Path | None, site: str | None = None) -> None:
     try:
         result = read()
     except ImportFormatError as exc:
         raise click.ClickException(str(exc)) from None
+    if site is not None:
+        if output is not None:
+            raise click.UsageError("--site-labels stores the rows itself: leave out --output")
+        try:
+            settings = Settings.from_env()
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
+        path, count = save_import(result.rows, settings.data_dir / SITE_LABELS, site)
+        click.echo(
+            f"imported {result.summary()} as {count} site labels in {path}; "
+            "`modq retrain` adapts to them",
+            err=True,
+        )
+        return
     if output is None:
         _write(result, sys.stdout)
     else:

@@ -37,6 +37,7 @@ import redis
 from classifier.adaptation import ANCHOR_WEIGHT, adapt_model, anchor_rows, site_comparisons
 from classifier.card import render_model_card
 from classifier.data import DataFile, LabeledComment, dedupe, load_labeled
+from classifier.encoder import STATIC
 from classifier.model import Model, ModelError, load_model, save_model
 from classifier.paths import DEFAULT_MODEL_DIR
 from classifier.promotion import promote
@@ -51,8 +52,10 @@ from classifier.retraining import (
     labels_file,
     moderator_rows,
 )
+from classifier.site_labels import FOLDER as SITE_LABELS
+from classifier.site_labels import read_site_labels, with_site_labels
 from classifier.train import DEFAULT_SEED, Recipe, heldout_metrics, split_dataset
-from service.settings import Settings
+from service.settings import Encoder, Settings
 from service.store import keys
 from service.store.decision_log import read_labels, read_labels_everywhere
 
@@ -144,6 +147,11 @@ def retrain_with_records(
     say(f"reading base data: {', '.join(str(d) for d in data)}")
     base, files = load_labeled(data)
     if method is Method.ADAPTER:
+        # imported history (modq import --site-labels) is the site's own, as decisions are
+        imported = read_site_labels(settings.data_dir / SITE_LABELS)
+        if imported:
+            labels = with_site_labels(labels, imported)
+            say(f"{len(imported)} imported site labels ({settings.data_dir / SITE_LABELS})")
         return _retrain_adapter(
             settings,
             labels,
@@ -219,7 +227,14 @@ def _retrain_adapter(
     say(f"adapting {base.version} to the labels (anchor weight {anchor_weight:g})")
     anchors = anchor_rows(splits.val, seed=seed)
     candidate, adaptations = adapt_model(
-        base, labels, anchors=anchors, anchor_weight=anchor_weight, seed=seed, progress=say
+        base,
+        labels,
+        anchors=anchors,
+        anchor_weight=anchor_weight,
+        encoder=STATIC if settings.encoder is Encoder.STATIC else None,
+        review_budget=settings.review_budget,
+        seed=seed,
+        progress=say,
     )
     candidate.card.update(
         {

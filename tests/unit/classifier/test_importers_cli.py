@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from classifier.data import LabeledComment
+from classifier.site_labels import read_site_labels, with_site_labels
 from service.cli.imports import import_group
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -42,6 +45,40 @@ def test_import_of_a_wrong_file_fails_with_a_message(tmp_path: Path) -> None:
     result = CliRunner().invoke(import_group, ["disqus", str(bad)])
     assert result.exit_code == 1
     assert "not well-formed XML" in result.stderr
+
+
+def test_import_as_site_labels_keeps_them_apart_for_the_adapter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODQ_DATA_DIR", str(tmp_path))
+    args = ["wordpress", str(FIXTURES / "wordpress" / "wp_comments.sql"), "--site-labels"]
+
+    first = CliRunner().invoke(import_group, args)
+    again = CliRunner().invoke(import_group, args)
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.output
+    [stored] = (tmp_path / "site_labels").glob("*.csv")  # the same export twice: one file
+    assert "as 7 site labels" in first.stderr
+    imported = read_site_labels(tmp_path / "site_labels")
+    assert len(imported) == 7 and {r.source for r in imported} == {"import/wordpress"}
+    moderator = [LabeledComment(text=imported[0].text, spam=0, source="moderator")]
+    merged = with_site_labels(moderator, imported)
+    assert len(merged) == 7 and merged[0].source == "moderator"  # the moderator wins
+    assert stored.name.startswith("wordpress-")
+
+
+def test_site_labels_and_output_exclude_each_other(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        import_group,
+        [
+            "disqus",
+            str(FIXTURES / "disqus" / "export.xml"),
+            "--site-labels",
+            "-o",
+            str(tmp_path / "x.csv"),
+        ],
+    )
+    assert result.exit_code == 2 and "leave out --output" in result.stderr
 
 
 def test_import_wordpress_csv_keeps_doubled_quotes_through_to_the_labeled_csv(
