@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 E = TypeVar("E", bound=Enum)
 # A site's name (service.sites.registry.NAME_PATTERN; settings import nothing of modq's).
@@ -159,6 +160,14 @@ class Settings:
         """The sites a moderator may see; None for every site."""
         return self.moderator_site_lists.get(name)
 
+    # MODQ_REDIS_CLUSTER: MODQ_REDIS_URL names one node of a Redis Cluster (RedisCluster client).
+    redis_cluster: bool = False
+    # A write is acknowledged once this many replicas hold it (WAIT after the write);
+    # from_env's default is 1 with a cluster, 0 (the master's word alone) otherwise.
+    redis_wait_replicas: int = 0
+    # Below redis_timeout_ms: a WAIT blocks its connection that long before it answers.
+    redis_wait_timeout_ms: int = 250
+
     @property
     def resolved_models_dir(self) -> Path:
         """Where trained models live (default: data_dir/models)."""
@@ -235,7 +244,42 @@ class Settings:
             ),
             retention_days=reader.optional_days("MODQ_RETENTION_DAYS", 90),
             undo_seconds=reader.int("MODQ_UNDO_SECONDS", 10, low=0, high=300),
+            redis_cluster=bool(reader.optional_bool("MODQ_REDIS_CLUSTER")),
+            redis_wait_replicas=reader.int(
+                "MODQ_REDIS_WAIT_REPLICAS",
+                1 if reader.optional_bool("MODQ_REDIS_CLUSTER") else 0,
+                low=0,
+                high=16,
+            ),
+            redis_wait_timeout_ms=reader.int("MODQ_REDIS_WAIT_TIMEOUT_MS", 250, low=1, high=60_000),
         )
+        if (
+            settings.redis_wait_replicas
+            and settings.redis_wait_timeout_ms >= settings.redis_timeout_ms
+        ):
+            raise SettingsError(
+                f"MODQ_REDIS_WAIT_TIMEOUT_MS ({settings.redis_wait_timeout_ms}) must be below "
+                f"MODQ_REDIS_TIMEOUT_MS ({settings.redis_timeout_ms}): WAIT holds its reply "
+                "that long, and a reply later than MODQ_REDIS_TIMEOUT_MS is a timeout"
+            )
+        if settings.redis_cluster and settings.redis_url is None:
+            raise SettingsError(
+                "MODQ_REDIS_CLUSTER=true needs MODQ_REDIS_URL: the address of one of the "
+                "cluster's nodes (the embedded Redis is a single server)"
+            )
+        if settings.redis_cluster and str(settings.redis_url).startswith("unix://"):
+            raise SettingsError(
+                "MODQ_REDIS_CLUSTER=true needs a redis:// or rediss:// MODQ_REDIS_URL: "
+                "cluster nodes are reached over TCP"
+            )
+        if settings.redis_cluster and urlsplit(str(settings.redis_url)).path.strip("/") not in (
+            "",
+            "0",
+        ):
+            raise SettingsError(
+                "MODQ_REDIS_CLUSTER=true: a Redis Cluster has only database 0; "
+                "end MODQ_REDIS_URL with /0 or nothing"
+            )
         _check_thresholds(settings.thresholds)
         return settings
 

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: a private redis-server, never the machine's own."""
+"""Fixtures shared by every test: a private redis-server (or a private Redis Cluster),
+never the machine's own."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import redis
 
 from service.runtime.redis_server import RedisServer
+from tests.redis_cluster import LocalRedisCluster
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +40,28 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRedisCluster]:
+    """A Redis Cluster (3 masters, 1 replica each) of private redis-server processes,
+    started once for the test session (about 3 s) and stopped at its end."""
+    cluster = LocalRedisCluster(tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def cluster_client(redis_cluster: LocalRedisCluster) -> Iterator[redis.Redis]:
+    """modq's own client of the private cluster (RedisCluster), emptied before each test."""
+    redis_cluster.wait_healthy()  # a test may have killed a master and restarted it
+    redis_cluster.flush()
+    from service.store.connections import create_redis_client
+
+    # a long socket timeout: the tests' WAITs may take seconds on a loaded machine
+    client = create_redis_client(redis_cluster.url, 15_000, cluster=True)
+    yield client
+    client.close()

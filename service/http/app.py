@@ -44,7 +44,9 @@ def create_app(
                 "MODQ_REDIS_URL is not set: start the service with `modq serve` "
                 "(which starts an embedded Redis) or point MODQ_REDIS_URL at a Redis"
             )
-        redis_client = create_redis_client(settings.redis_url, settings.redis_timeout_ms)
+        redis_client = create_redis_client(
+            settings.redis_url, settings.redis_timeout_ms, cluster=settings.redis_cluster
+        )
     app = Flask(__name__)
     # One byte of slack: a streamed (chunked) body is read up to max+1 bytes, so
     # service.http.payload can tell "exactly at the limit" from "over it" and answer 413.

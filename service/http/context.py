@@ -12,6 +12,7 @@ from service.concurrency.batching import Batcher, new_batcher
 from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
 from service.store.comments import CommentStore
+from service.store.replication import Durability
 
 EXTENSION_KEY = "modq"
 WRITE_BATCH_MAX = 32  # comments per Redis pipeline; more would only delay the first
@@ -32,7 +33,10 @@ class Services:
     store: CommentStore = field(init=False)
 
     def __post_init__(self) -> None:
-        self.store = CommentStore(self.redis, self.writes)
+        durability = Durability(
+            self.settings.redis_wait_replicas, self.settings.redis_wait_timeout_ms
+        )
+        self.store = CommentStore(self.redis, self.writes, durability)
 
 
 def services(app: Flask | None = None) -> Services:

@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, jsonify
+from redis.exceptions import RedisClusterException
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service import errors as domain
@@ -180,6 +181,14 @@ def register_error_handlers(app: Flask) -> None:
     def _redis_error(error: redis.RedisError) -> Response:
         # Connection trouble, a read-only replica, a server still loading: all transient.
         log.warning("redis unavailable: %s", type(error).__name__)
+        return error_response(UnavailableError("The comment store is unavailable; try again."))
+
+    @app.errorhandler(RedisClusterException)
+    def _cluster_error(error: RedisClusterException) -> Response:
+        # Not a RedisError: no node of the cluster answered, or a slot has no master
+        # mid-failover. (It also reports keys of two slots in one command, a defect:
+        # hence the message in the log.)
+        log.error("redis cluster unavailable: %s: %s", type(error).__name__, error)
         return error_response(UnavailableError("The comment store is unavailable; try again."))
 
     @app.errorhandler(Exception)

@@ -30,12 +30,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
+from redis.cluster import RedisCluster
 
 from service.http.context import services
 from service.http.errors import RateLimitedError, error_response
@@ -184,16 +186,25 @@ def _storage_pool(client: redis.Redis) -> redis.ConnectionPool:
     return redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
 
 
+def _storage(client: redis.Redis, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The limits library's storage URI and options for the app's Redis (or Redis Cluster)."""
+    cluster: Any = client
+    if isinstance(cluster, RedisCluster):
+        # limits makes its own RedisCluster client from the node's address.
+        node = urlsplit(str(settings.redis_url)).netloc.rpartition("@")[2]
+        return f"redis+cluster://{node}", {"key_prefix": keys.rate_limits()}
+    options = {"connection_pool": _storage_pool(client), "key_prefix": keys.rate_limits()}
+    return "redis://", cast(dict[str, Any], options)
+
+
 def install_rate_limits(app: Flask, settings: Settings, client: redis.Redis) -> RateLimits:
     """Create the limiter on ``client``'s Redis and attach the moderator limits."""
+    storage_uri, storage_options = _storage(client, settings)
     limiter = Limiter(
         key_func=lambda: client_ip(request, settings.trusted_proxies) or "unknown",
         app=app,
-        storage_uri="redis://",
-        storage_options=cast(
-            dict[str, Any],
-            {"connection_pool": _storage_pool(client), "key_prefix": keys.rate_limits()},
-        ),
+        storage_uri=storage_uri,
+        storage_options=storage_options,
         strategy="fixed-window",
         swallow_errors=True,
         headers_enabled=False,

@@ -29,8 +29,10 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import redis
+from redis.exceptions import NoScriptError
 
 from service.domain import CommentStatus
 from service.errors import ConflictError, InvalidError, NotFoundError
@@ -38,6 +40,8 @@ from service.queue import metrics as queue_metrics
 from service.queue.items import SCORE_FIELDS, QueueItem, format_time, parse_time
 from service.queue.order import Sort, decode_cursor, encode_cursor, sort_key
 from service.store import keys
+from service.store.cluster_writes import write_replicated
+from service.store.replication import Durability
 
 # Sorts other than by age read this many of the oldest pending comments.
 MAX_SORT_SCAN = 20_000
@@ -132,13 +136,38 @@ class ReviewQueue:
     namespace: str = keys.DEFAULT_NAMESPACE
     # Decisions with an undo window are held this long before the feed sees them.
     hold_seconds: int = 0
-    _scripts: dict[str, object] = field(default_factory=dict, repr=False)
+    # Replicas that must hold a decision before it is acknowledged (service.store.replication).
+    durability: Durability = field(default_factory=Durability)
+    _scripts: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def _run(self, name: str, keys_: list[str], args: list[str | float | int]) -> object:
+    def _script(self, name: str) -> Any:
         script = self._scripts.get(name)
         if script is None:
             script = self._scripts[name] = self.redis.register_script(_lua(name))
-        return script(keys=keys_, args=args)  # type: ignore[operator]
+        return script
+
+    def _run(self, name: str, keys_: list[str], args: list[str | float | int]) -> object:
+        return self._script(name)(keys=keys_, args=args)
+
+    def _run_replicated(self, name: str, keys_: list[str], args: list[str | float | int]) -> object:
+        """Run a script that writes what a moderator is told is done: WAIT after it."""
+        if self.durability.wait_command() is None:
+            return self._run(name, keys_, args)
+        script = self._script(name)
+        command = ("EVALSHA", script.sha, len(keys_), *keys_, *args)
+
+        def send() -> Any:
+            # Not sent again after a lost connection: the decision may have run.
+            calls = [(keys_[0], command)]
+            return write_replicated(self.redis, self.durability, calls, idempotent=False)[0]
+
+        reply = send()
+        if isinstance(reply, NoScriptError):  # Redis forgot the script: it did not run
+            self.redis.script_load(script.script)
+            reply = send()
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
 
     @property
     def _pending(self) -> str:
@@ -301,7 +330,7 @@ class ReviewQueue:
         now = self.clock()
         decided_at = format_time(now)
         ns = self.namespace
-        result = self._run(
+        result = self._run_replicated(
             "decide",
             [
                 keys.comment(comment_id, ns),

@@ -33,6 +33,7 @@ from service.queue.review import (
 from service.queue.stats import read_stats
 from service.store import keys
 from service.store.decision_log import read_audit
+from service.store.replication import Durability
 
 
 @dataclass
@@ -49,9 +50,12 @@ class ScopedQueue:
         lease_seconds: int = 300,
         clock: Callable[[], float] | None = None,
         hold_seconds: int = 0,
+        durability: Durability | None = None,
     ) -> ScopedQueue:
-        """One ReviewQueue per namespace, sharing the client, lease, undo window and clock."""
+        """One ReviewQueue per namespace, sharing client, lease, undo window, clock, durability."""
         extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+        if durability is not None:
+            extra["durability"] = durability
         queues = [
             ReviewQueue(
                 client,

@@ -113,7 +113,7 @@ def redis_client_for_cli(settings: Settings) -> Iterator[redis.Redis]:
     from service.store.connections import create_redis_client
 
     url, embedded = redis_url_for_cli(settings.redis_url, settings.redis_dir)
-    client = create_redis_client(url, settings.redis_timeout_ms)
+    client = create_redis_client(url, settings.redis_timeout_ms, cluster=settings.redis_cluster)
     try:
         yield client
     finally:

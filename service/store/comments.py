@@ -46,13 +46,16 @@ from typing import Any
 from urllib.parse import quote
 
 import redis
+from redis.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from service import metrics
 from service.concurrency.batching import Batcher
 from service.domain import CommentStatus
 from service.store import json_codec, keys
+from service.store.cluster_writes import write_replicated
 from service.store.connections import DedicatedConnection
+from service.store.replication import Durability
 
 # How many automatically decided comments per status, and comments per commenter, the
 # intake indexes keep (the moderator page's tabs and history read them).
@@ -137,16 +140,33 @@ class CommentStore:
     and, with ``appendfsync always``, one fsync. Each comment keeps its own script
     call and its own result; each request still answers only once its comment is
     written.
+
+    With ``durability.replicas`` > 0, a WAIT follows the writes on their connection
+    and a comment is acknowledged only once that many replicas hold it
+    (``service.store.replication``). On a Redis Cluster the writes go to the master of each
+    comment's slot through ``ClusterWrites``, which follows a failover.
     """
 
     def __init__(
-        self, client: redis.Redis, batcher: Batcher[SaveResult | Exception] | None = None
+        self,
+        client: redis.Redis,
+        batcher: Batcher[SaveResult | Exception] | None = None,
+        durability: Durability | None = None,
     ) -> None:
         self.client = client
+        self.durability = durability or Durability()
         self._create = client.register_script(_CREATE)
         self._batcher = batcher
-        # The batcher's one leader at a time writes: it can keep a connection of its own.
-        self._writes = DedicatedConnection(client) if batcher is not None else None
+        cluster: Any = client
+        # The batcher's one leader at a time writes: it can keep a connection of its own
+        # (of a single Redis; a cluster's writes go to several masters).
+        self._writes = (
+            DedicatedConnection(client)
+            if batcher is not None and not isinstance(cluster, RedisCluster)
+            else None
+        )
+        # Through the pool of a single Redis, a lone write without WAIT is one script call.
+        self._pooled = self._writes is None and not isinstance(cluster, RedisCluster)
 
     @property
     def script_sha(self) -> str:
@@ -178,7 +198,7 @@ class CommentStore:
         """Run the script for each comment, in one round trip when there are several."""
         calls = [self._script_call(comment) for comment in comments]
         metrics.observe(metrics.WRITE_BATCH_SIZE, len(calls))
-        if len(calls) == 1 and self._writes is None:
+        if len(calls) == 1 and self._pooled and self.durability.wait_command() is None:
             # the Script object loads the script itself if Redis lost it
             script_keys, args = calls[0]
             return [_save_result(self._create(keys=script_keys, args=args))]
@@ -197,12 +217,17 @@ class CommentStore:
             ("EVALSHA", self._create.sha, len(script_keys), *script_keys, *args)
             for script_keys, args in calls
         ]
-        if self._writes is not None:
+        if self._writes is None:
+            # Routed by the comment's key: every key of a call shares its hash tag.
+            routed = [
+                (keys_[0], command) for (keys_, _), command in zip(calls, commands, strict=True)
+            ]
+            return write_replicated(self.client, self.durability, routed)
+        wait = self.durability.wait_command()
+        if wait is None:
             return self._writes.execute_many(commands)
-        pipe = self.client.pipeline(transaction=False)
-        for command in commands:
-            pipe.execute_command(*command)
-        return list(pipe.execute(raise_on_error=False))
+        replies = self._writes.execute_many([*commands, wait])
+        return self.durability.settle(replies[:-1], replies[-1])
 
     def _script_call(self, comment: NewComment) -> tuple[list[str], list[str]]:
         """The keys and arguments of the script that stores ``comment``."""

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisClusterException, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
@@ -84,15 +85,41 @@ class DedicatedConnection:
         self._connection = None
 
 
-def create_redis_client(url: str, timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS) -> redis.Redis:
+def create_redis_client(
+    url: str, timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS, *, cluster: bool = False
+) -> redis.Redis:
     """A pooled client with short timeouts, so a dead or hung Redis gives a quick 503.
 
     One quick retry on a connection error: after a Redis restart the first command
     on a pooled connection fails, and the retry reconnects; more retries would only
     make a dead Redis slower to report. A timeout (a hung Redis) is not retried: it
     costs ``timeout_ms`` (MODQ_REDIS_TIMEOUT_MS) once.
+
+    With ``cluster``, ``url`` names one node of a Redis Cluster and the client is
+    redis-py's ``RedisCluster``: it reads the slot table from that node and sends
+    each command to the master that owns its keys' slot (every key of one
+    namespace shares a slot, see ``service.store.keys``). It offers the commands
+    modq uses under the same names, so the rest of modq types it as ``redis.Redis``.
     """
     timeout = timeout_ms / 1000.0
+    if cluster:
+        # redis-py retries a command whose master is gone after reading the slot table
+        # anew; three quick tries, then a 503: a failover takes seconds, not retries.
+        try:
+            cluster_client = RedisCluster.from_url(
+                url,
+                decode_responses=True,
+                socket_timeout=timeout,
+                socket_connect_timeout=min(1.0, timeout),
+                health_check_interval=15,
+                retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=3),
+            )
+        except (RedisClusterException, redis.RedisError) as error:
+            # The client reads the slot table as it is made: no answer, no client.
+            raise RuntimeError(
+                f"MODQ_REDIS_CLUSTER=true: no Redis Cluster node answered at {url} ({error})"
+            ) from None
+        return cast(redis.Redis, cluster_client)
     return redis.Redis.from_url(
         url,
         decode_responses=True,

@@ -3,8 +3,9 @@
 All keys start with ``modq:`` and carry one hash tag, ``{<namespace>}``, so
 that the keys a transaction or Lua script touches together (a comment, the
 review queue, the decision feed, the labels) live in one Redis Cluster slot.
-One namespace is one moderation space (the default is ``default``); a future
-multi-site set-up spreads namespaces over a cluster.
+One namespace is one moderation space (the default is ``default``); on a Redis
+Cluster (``MODQ_REDIS_CLUSTER``) the namespaces spread over the masters by their
+slot. No script, transaction or pipeline of modq spans two namespaces.
 
 Keys (``P`` = ``modq:{default}``):
 

@@ -49,6 +49,7 @@ def review_queue(site: str | None = None) -> ScopedQueue:
         namespaces,
         lease_seconds=ctx.settings.lease_seconds,
         hold_seconds=ctx.settings.undo_seconds,
+        durability=ctx.store.durability,
     )
 
 

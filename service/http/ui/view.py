@@ -26,6 +26,7 @@ def page_queue(moderator: str, site: str | None = None) -> ScopedQueue:
         namespaces,
         lease_seconds=ctx.settings.lease_seconds,
         hold_seconds=ctx.settings.undo_seconds,
+        durability=ctx.store.durability,
     )
 
 

@@ -66,3 +66,30 @@ def test_scoring_is_coalesced_by_default_under_gevent_only() -> None:
     assert (gthread.batch_max, gthread.batch_wait_ms) == (1, 0.0)
     chosen = Settings.from_env({"MODQ_BATCH_MAX": "1", "MODQ_BATCH_WAIT_MS": "0"})
     assert (chosen.batch_max, chosen.batch_wait_ms) == (1, 0.0)
+
+
+def test_redis_cluster_waits_for_one_replica_by_default() -> None:
+    url = "redis://10.0.0.5:7000/0"
+    cluster = Settings.from_env({"MODQ_REDIS_URL": url, "MODQ_REDIS_CLUSTER": "true"})
+    assert (cluster.redis_cluster, cluster.redis_wait_replicas) == (True, 1)
+    single = Settings.from_env({"MODQ_REDIS_URL": url})
+    assert (single.redis_cluster, single.redis_wait_replicas) == (False, 0)
+    chosen = Settings.from_env(
+        {"MODQ_REDIS_URL": url, "MODQ_REDIS_WAIT_REPLICAS": "2", "MODQ_REDIS_WAIT_TIMEOUT_MS": "50"}
+    )
+    assert (chosen.redis_wait_replicas, chosen.redis_wait_timeout_ms) == (2, 50)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MODQ_REDIS_CLUSTER": "true"}, "MODQ_REDIS_URL"),
+        ({"MODQ_REDIS_CLUSTER": "true", "MODQ_REDIS_URL": "unix:///tmp/r.sock"}, "TCP"),
+        ({"MODQ_REDIS_CLUSTER": "maybe"}, "MODQ_REDIS_CLUSTER"),
+        ({"MODQ_REDIS_CLUSTER": "1", "MODQ_REDIS_URL": "redis://10.0.0.5:7000/2"}, "database 0"),
+        ({"MODQ_REDIS_WAIT_REPLICAS": "-1"}, "MODQ_REDIS_WAIT_REPLICAS"),
+    ],
+)
+def test_redis_cluster_settings_are_checked(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
