@@ -42,19 +42,28 @@ from service.batching import Batcher
 from service.dedicated_connection import DedicatedConnection
 from service.domain import CommentStatus
 
-# KEYS[1] comment hash   KEYS[2] pending queue zset   KEYS[3] external-id string (optional)
+# KEYS[1] comment hash   KEYS[2] pending queue zset
+# KEYS[3] webhooks' wants-created flag   KEYS[4] created-events stream
+# KEYS[5] external-id string (optional)
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
-# ARGV[4...] the hash's fields and values, alternating. (hiredis packs the arguments in
-#            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
-# Returns {1, id} when stored, {0, existing id} when KEYS[3] already named a comment.
+# ARGV[4...] the hash's fields and values, alternating, starting "id", <id>, "status", <status>
+#            (hiredis packs the arguments in C; one JSON argument that Lua decoded cost
+#            Redis 13 us a call, this 7.5.)
+# The created-events entry (for comment.created webhooks) is written in the same script, so
+# it exists exactly when the comment does, and only while an endpoint wants it: without
+# webhooks the intake pays one EXISTS inside Redis and nothing in Python.
+# Returns {1, id} when stored, {0, existing id} when KEYS[5] already named a comment.
 _CREATE = """
-if KEYS[3] then
-  local existing = redis.call('GET', KEYS[3])
+if KEYS[5] then
+  local existing = redis.call('GET', KEYS[5])
   if existing then return {0, existing} end
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
-if KEYS[3] then redis.call('SET', KEYS[3], ARGV[1]) end
+if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '1000000', '*', 'id', ARGV[1], 'status', ARGV[7])
+end
 return {1, ARGV[1]}
 """
 
@@ -173,7 +182,12 @@ class CommentStore:
             "created_at": f"{comment.created_at:.6f}",
         }
         record.update({k: v for k, v in comment.fields.items() if v})
-        script_keys = [keys.comment(comment.id), keys.queue_pending()]
+        script_keys = [
+            keys.comment(comment.id),
+            keys.queue_pending(),
+            keys.webhook_wants_created(),
+            keys.created_events(),
+        ]
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
