@@ -31,6 +31,16 @@ Keys (``P`` = ``modq:{default}``):
 | P:webhooks:failed          | zset   | "<ep>/<msg>" that failed (retries spent, 410), by time |
 | P:webhooks:attempts        | stream | recent delivery attempts (capped) |
 | modq:{webhooks}:namespaces | set    | namespaces that have (or had) a webhook endpoint |
+
+The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
+(``S`` = ``modq:{sites}``), so that its transactions touch one slot:
+
+| key                        | type   | holds |
+|----------------------------|--------|-------|
+| S:names                    | set    | every site's name |
+| S:site:<name>              | hash   | url, coral_secret, created_at, key (current key's sha256) |
+| S:site:<name>:keys         | set    | sha256 of every key the site was given |
+| S:key:<sha256 of a key>    | hash   | site, digest, url, coral_secret, expires_at (end of grace) |
 """
 
 from __future__ import annotations
@@ -148,3 +158,24 @@ def webhook_attempts(namespace: str = DEFAULT_NAMESPACE) -> str:
 def webhook_namespaces() -> str:
     """Set of namespaces that have had a webhook endpoint (one key for all)."""
     return f"{PREFIX}:{{webhooks}}:namespaces"
+SITES_TAG = "sites"
+
+
+def sites() -> str:
+    """Set of every site's name."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:names"
+
+
+def site(name: str) -> str:
+    """Hash of one site: url, coral_secret, created_at, and the sha256 of its current key."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:site:{name}"
+
+
+def site_keys(name: str) -> str:
+    """Set of the sha256 of every key a site was given (so removing the site revokes all)."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:site:{name}:keys"
+
+
+def site_key(digest: str) -> str:
+    """Hash of one key, found by its sha256: its site, and a rotated key's end of grace."""
+    return f"{PREFIX}:{{{SITES_TAG}}}:key:{digest}"

@@ -1,0 +1,1 @@
+"""The HTTP layer: Flask app, blueprints, schemas, OpenAPI, authentication."""
