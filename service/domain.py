@@ -40,6 +40,8 @@ class ReasonCode(str, Enum):
     TOXICITY_LIKELY = "toxicity_likely"
     TOXICITY_POSSIBLE = "toxicity_possible"
     SHADOW_MODE = "shadow_mode"
+    # An Akismet client said the author is the site's administrator (user_role).
+    TRUSTED_ROLE = "trusted_role"
 
 
 def new_comment_id(now_ms: int | None = None) -> str:

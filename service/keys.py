@@ -31,6 +31,8 @@ Keys (``P`` = ``modq:{default}``):
 | P:webhooks:failed          | zset   | "<ep>/<msg>" that failed (retries spent, 410), by time |
 | P:webhooks:attempts        | stream | recent delivery attempts (capped) |
 | modq:{webhooks}:namespaces | set    | namespaces that have (or had) a webhook endpoint |
+| P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
+| P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
 
 The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
 (``S`` = ``modq:{sites}``), so that its transactions touch one slot:
@@ -158,6 +160,18 @@ def webhook_attempts(namespace: str = DEFAULT_NAMESPACE) -> str:
 def webhook_namespaces() -> str:
     """Set of namespaces that have had a webhook endpoint (one key for all)."""
     return f"{PREFIX}:{{webhooks}}:namespaces"
+
+
+def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String: the id of the latest Akismet comment with this author/content/IP digest."""
+    return f"{_base(namespace)}:akismet:lookup:{digest}"
+
+
+def akismet_usage(month: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Counter of Akismet comment-check calls in one UTC month (``YYYY-MM``)."""
+    return f"{_base(namespace)}:akismet:usage:{month}"
+
+
 SITES_TAG = "sites"
 
 

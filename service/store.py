@@ -24,6 +24,8 @@ below runs unchanged on Redis Cluster). Keys this module writes:
   added in the same script that writes the hash.
 - ``keys.comment_by_external_id(thread, external_id)`` — string, the id of the comment a
   site posted with that (thread, external_id): a retried post returns the stored comment.
+- ``NewComment.index_keys`` (strings set to the id) and ``counter_keys`` (incremented), in
+  the same script: e.g. ``keys.akismet_lookup`` and ``keys.akismet_usage``.
 """
 
 from __future__ import annotations
@@ -43,26 +45,42 @@ from service.dedicated_connection import DedicatedConnection
 from service.domain import CommentStatus
 
 # KEYS[1] comment hash   KEYS[2] pending queue zset
-# KEYS[3] webhooks' wants-created flag   KEYS[4] created-events stream
-# KEYS[5] external-id string (optional)
+# KEYS[3...] optional keys, one per letter of ARGV[4], in order:
+#            x  the external-id string: a comment already named there is returned, not stored
+#            s  an index string set to the new id (the latest comment wins)
+#            c  a counter incremented by one
+#            f  a flag: the 'e' keys after it are written only while it exists
+#            e  an event stream: gets {id, status} (webhooks' comment.created), if flagged
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
-# ARGV[4...] the hash's fields and values, alternating, starting "id", <id>, "status", <status>
-#            (hiredis packs the arguments in C; one JSON argument that Lua decoded cost
-#            Redis 13 us a call, this 7.5.)
-# The created-events entry (for comment.created webhooks) is written in the same script, so
-# it exists exactly when the comment does, and only while an endpoint wants it: without
-# webhooks the intake pays one EXISTS inside Redis and nothing in Python.
-# Returns {1, id} when stored, {0, existing id} when KEYS[5] already named a comment.
+# ARGV[4] the letters naming KEYS[3...] ("" when there are none)
+# ARGV[5...] the hash's fields and values, alternating. (hiredis packs the arguments in
+#            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
+# The created-events entry is written in the same script, so it exists exactly when the
+# comment does, and only while a webhook endpoint wants it: without webhooks the intake
+# pays one EXISTS inside Redis and nothing in Python. ARGV[5..8] are "id", <id>,
+# "status", <status> (_script_call puts them first).
+# Returns {1, id} when stored, {0, existing id} when an 'x' key already named a comment.
 _CREATE = """
-if KEYS[5] then
-  local existing = redis.call('GET', KEYS[5])
-  if existing then return {0, existing} end
+local roles = ARGV[4]
+for i = 1, #roles do
+  if string.sub(roles, i, i) == 'x' then
+    local existing = redis.call('GET', KEYS[2 + i])
+    if existing then return {0, existing} end
+  end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
-if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1]) end
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', '1000000', '*', 'id', ARGV[1], 'status', ARGV[7])
+local flagged = true
+for i = 1, #roles do
+  local role = string.sub(roles, i, i)
+  if role == 'c' then redis.call('INCR', KEYS[2 + i])
+  elseif role == 'f' then flagged = redis.call('EXISTS', KEYS[2 + i]) == 1
+  elseif role == 'e' then
+    if flagged then
+      redis.call('XADD', KEYS[2 + i], 'MAXLEN', '~', '1000000', '*',
+        'id', ARGV[1], 'status', ARGV[8])
+    end
+  else redis.call('SET', KEYS[2 + i], ARGV[1]) end
 end
 return {1, ARGV[1]}
 """
@@ -82,6 +100,10 @@ class NewComment:
     toxicity: float
     reasons: list[dict[str, Any]]
     model_version: str
+    # Keys written in the same script: each set to the new id (an index a later call
+    # finds the comment by), and counters incremented by one.
+    index_keys: tuple[str, ...] = ()
+    counter_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,22 +204,25 @@ class CommentStore:
             "created_at": f"{comment.created_at:.6f}",
         }
         record.update({k: v for k, v in comment.fields.items() if v})
-        script_keys = [
-            keys.comment(comment.id),
-            keys.queue_pending(),
-            keys.webhook_wants_created(),
-            keys.created_events(),
-        ]
+        script_keys = [keys.comment(comment.id), keys.queue_pending()]
+        roles = ""
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
             script_keys.append(
                 keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""))
             )
+            roles += "x"
+        script_keys += comment.index_keys
+        script_keys += comment.counter_keys
+        roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
+        script_keys += [keys.webhook_wants_created(), keys.created_events()]
+        roles += "fe"
         args = [
             comment.id,
             record["created_at"],
             "1" if comment.status is CommentStatus.PENDING else "0",
+            roles,
         ]
         for name, value in record.items():
             args += (name, value)

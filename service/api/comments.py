@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from pydantic import ValidationError as PydanticValidationError
 
 from service.context import services
-from service.domain import is_comment_id, new_comment_id
-from service.errors import NotFoundError, ValidationError
-from service.moderation import moderate
+from service.domain import is_comment_id
+from service.errors import NotFoundError
+from service.intake import judge_comment, validate_comment
 from service.openapi import documented
 from service.payload import client_ip, read_payload
 from service.presenters import comment_view, iso_time
-from service.schemas import CommentCreated, CommentIn, CommentView, field_errors
+from service.schemas import CommentCreated, CommentIn, CommentView
 from service.settings import Settings
-from service.store import NewComment
 
 bp = Blueprint("comments", __name__)
-
-
-class InvalidCommentError(ValidationError):
-    code, message = "invalid_comment", "Some fields of the comment are invalid."
 
 
 @bp.post("/v1/comments")
@@ -45,34 +38,11 @@ def create_comment() -> Response:
     # Announced to both batchers until this request submits to each: the model call and
     # the Redis write it would join wait (briefly) for it, and for the others on their way.
     with ctx.scorer.coming(), ctx.writes.coming():
-        comment, fields, honeypot_filled = _read_comment(settings, body)
-        outcome = moderate(
-            ctx.models,
-            ctx.scorer,
-            settings,
-            {
-                "text": comment.text,
-                "name": comment.name,
-                "email": comment.email,
-                "url": comment.url,
-            },
-            honeypot_filled=honeypot_filled,
-        )
-        created_at = time.time()
-        new = NewComment(
-            id=new_comment_id(int(created_at * 1000)),
-            created_at=created_at,
-            status=outcome.decision.status,
-            verdict=outcome.decision.verdict,
-            mode=settings.mode.value,
-            fields=fields,
-            spam=outcome.spam,
-            toxicity=outcome.toxicity,
-            reasons=outcome.decision.reasons,
-            model_version=outcome.model_version,
-        )
+        fields, honeypot_filled = _read_comment(settings, body)
+        judged = judge_comment(ctx, fields, honeypot_filled=honeypot_filled)
         store = ctx.store
-        saved = store.save(new)
+        saved = store.save(judged.comment)
+    new, outcome = judged.comment, judged.outcome
     g.comment_id = saved.id
     # url_for("comments.get_comment", ...) builds the same path at several times the cost.
     location = f"{request.script_root}/v1/comments/{saved.id}"
@@ -92,7 +62,7 @@ def create_comment() -> Response:
         "scores": {"spam": new.spam, "toxicity": new.toxicity},
         "reasons": new.reasons,
         "model_version": new.model_version,
-        "created_at": iso_time(created_at),
+        "created_at": iso_time(new.created_at),
     }
     if outcome.decision.shadowed:
         answer["shadow_status"] = new.verdict.value
@@ -102,16 +72,9 @@ def create_comment() -> Response:
     return response
 
 
-def _read_comment(
-    settings: Settings, body: dict[str, Any]
-) -> tuple[CommentIn, dict[str, Any], bool]:
-    """The validated comment, its fields to store, and whether the honeypot was filled."""
-    try:
-        comment = CommentIn.model_validate(
-            body, context={"max_text_chars": settings.max_text_chars}
-        )
-    except PydanticValidationError as error:
-        raise InvalidCommentError(fields=field_errors(error)) from None
+def _read_comment(settings: Settings, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The validated comment's fields to store, and whether the honeypot was filled."""
+    comment = validate_comment(settings, body)
     fields = comment.model_dump()
     # A site's server relays its visitor's details; a browser's form post has its own.
     fields["ip"] = comment.ip or client_ip(request, settings.trusted_proxies)
@@ -119,7 +82,7 @@ def _read_comment(
     fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
     honeypot = body.get(settings.honeypot_field)
     filled = bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot)
-    return comment, fields, filled
+    return fields, filled
 
 
 @bp.get("/v1/comments/<comment_id>")
