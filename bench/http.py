@@ -1,5 +1,11 @@
 """HTTP benchmark: POST /v1/comments on the real stack against a bare-Flask ceiling.
 
+Beside the native intake, the same gunicorn answers Akismet's comment-check
+(``/1.1/comment-check``, form-encoded as Akismet clients send it, the same
+comments): its row shows what the protocol translation costs. The bench's Redis
+has no site, so every key is accepted (open mode): the key check reads Redis twice
+there (the key, then whether any site exists), once when the key is a site's.
+
 Starts a private redis-server (append-only, fsync always, as shipped) and
 gunicorn with modq's settings, drives each with wrk at a fixed number of
 connections for a bounded time (after a short warm-up) with realistic invented
@@ -8,7 +14,8 @@ on the same gunicorn settings. Both are served at once and measured in turns,
 ROUNDS runs each; each reports its median run. Prints requests/s and p50/p99
 for both and the ratio of the medians; writes ``<out_dir>/http.json``:
 ``{"intake": {"rps", "p50_ms", "p99_ms"}, "ceiling": {...}, "ratio", "connections",
-"seconds", "rounds", "balanced"}`` (``seconds``: one measured run).
+"seconds", "rounds", "balanced", "akismet": {"rps", "p50_ms", "p99_ms"}}``
+(``seconds``: one measured run).
 Only 127.0.0.1.
 """
 
@@ -27,6 +34,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -96,7 +104,30 @@ def invented_comments(count: int, seed: int = 7) -> list[dict[str, str]]:
     return comments
 
 
-def wrk_script(bodies: list[str], path: Path) -> None:
+def akismet_form(comment: dict[str, str], index: int) -> str:
+    """The comment as an Akismet client posts it to comment-check (form-encoded)."""
+    fields = {
+        "api_key": "0123456789abcdef0123456789abcdef01234567",
+        "blog": "https://news.example",
+        "user_ip": f"198.51.100.{index % 250 + 1}",
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+        "permalink": f"https://news.example/2026/12/story-{index % 40}",
+        "comment_type": "comment",
+        "comment_author": comment["name"],
+        "comment_author_email": comment["email"],
+        "comment_content": comment["text"],
+    }
+    if comment.get("url"):
+        fields["comment_author_url"] = comment["url"]
+    return urlencode(fields)
+
+
+def wrk_script(
+    bodies: list[str],
+    path: Path,
+    target: str = "/v1/comments",
+    content_type: str = "application/json",
+) -> None:
     """A wrk Lua script that rotates the bodies and prints a JSON summary at the end."""
     quoted = ",\n".join("[==[" + body + "]==]" for body in bodies)
     path.write_text(
@@ -106,10 +137,10 @@ local bodies = {{
 }}
 local counter = 0
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Content-Type"] = "{content_type}"
 request = function()
   counter = counter + 1
-  return wrk.format(nil, "/v1/comments", nil, bodies[(counter % #bodies) + 1])
+  return wrk.format(nil, "{target}", nil, bodies[(counter % #bodies) + 1])
 end
 done = function(summary, latency, requests)
   io.write(string.format(
@@ -281,6 +312,16 @@ class Served:
         run_wrk(self.base, script, WARMUP_SECONDS)
         self.workers = children_of(self.process.pid)
         self.runs: list[dict[str, Any]] = []
+        self.owner = True
+
+    @classmethod
+    def beside(cls, other: Served, label: str, script: Path) -> Served:
+        """Another load (``script``) on ``other``'s gunicorn, measured as a row of its own."""
+        twin = cls.__new__(cls)
+        twin.app, twin.process, twin.base = label, other.process, other.base
+        twin.workers, twin.runs, twin.owner = other.workers, [], False
+        run_wrk(twin.base, script, WARMUP_SECONDS)
+        return twin
 
     def measure(self, script: Path, redis_pid: int | None) -> dict[str, Any]:
         """One measured run (again while one worker took every connection)."""
@@ -333,8 +374,9 @@ class Served:
         return median
 
     def stop(self) -> None:
-        """Stop its gunicorn."""
-        stop(self.process)
+        """Stop its gunicorn (unless it measures beside another's)."""
+        if self.owner:
+            stop(self.process)
 
 
 def bench_environment(work: Path) -> dict[str, str]:
@@ -375,6 +417,13 @@ def run(out_dir: Path) -> dict[str, Any]:
         work = Path(tmp)
         script = work / "comments.lua"
         wrk_script([json.dumps(c) for c in comments], script)
+        akismet_script = work / "akismet.lua"
+        wrk_script(
+            [akismet_form(c, i) for i, c in enumerate(comments)],
+            akismet_script,
+            "/1.1/comment-check",
+            "application/x-www-form-urlencoded",
+        )
         env = bench_environment(work)
         with RedisServer(work / "redis") as redis_server:
             env["MODQ_REDIS_URL"] = redis_server.url
@@ -387,10 +436,12 @@ def run(out_dir: Path) -> dict[str, Any]:
                 # for a while slows both, and each reports its median run.
                 for app, log in (("bench.ceiling:app", "ceiling"), ("service.wsgi:app", "intake")):
                     served.append(Served(app, env, script, logs / f"{log}.log"))
+                served.append(Served.beside(served[1], "akismet", akismet_script))
+                scripts = (script, script, akismet_script)
                 for _round in range(ROUNDS):
-                    for one in served:
-                        one.measure(script, redis_pid)
-                ceiling, intake = (one.summary() for one in served)
+                    for one, load in zip(served, scripts, strict=True):
+                        one.measure(load, redis_pid)
+                ceiling, intake, akismet = (one.summary() for one in served)
             finally:
                 for one in served:
                     one.stop()
@@ -407,12 +458,14 @@ def run(out_dir: Path) -> dict[str, Any]:
         "rounds": ROUNDS,
         # False: in every run one gunicorn worker held all connections (one core measured)
         "balanced": bool(intake["balanced"] and ceiling["balanced"]),
+        "akismet": {k: akismet[k] for k in ("rps", "p50_ms", "p99_ms")},
     }
     print(
         f"POST /v1/comments, {CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s per app, "
-        "in turns (wrk, 127.0.0.1); each app's median run:"
+        "in turns (wrk, 127.0.0.1); each app's median run (akismet: POST /1.1/comment-check"
+        " on the intake's gunicorn):"
     )
-    for name, result in (("intake", intake), ("ceiling", ceiling)):
+    for name, result in (("intake", intake), ("akismet", akismet), ("ceiling", ceiling)):
         print(
             f"  {name:<8} {result['rps']:>9.1f} req/s   p50 {result['p50_ms']:>7.2f} ms   "
             f"p99 {result['p99_ms']:>7.2f} ms   ({result['requests']} requests, "
@@ -436,7 +489,7 @@ def run(out_dir: Path) -> dict[str, Any]:
     print(f"  CPU-cost ratio (ceiling/intake CPU per request) {cpu_ratio:.3f}: the ratio an idle")
     print("  machine would show; the measured ratio moves with whatever else runs here.")
     print(f"  ratio    {summary['ratio']:.3f} of the ceiling (medians; by round {round_ratios})")
-    for name, result in (("intake", intake), ("ceiling", ceiling)):
+    for name, result in (("intake", intake), ("akismet", akismet), ("ceiling", ceiling)):
         if not result["balanced"]:
             print(
                 f"  WARNING: in a round of the {name}, all {BALANCE_ATTEMPTS} runs had one worker "
@@ -446,6 +499,7 @@ def run(out_dir: Path) -> dict[str, Any]:
     (out_dir / "http.json").write_text(json.dumps(summary, indent=2) + "\n")
     details = {
         "intake": intake,
+        "akismet": akismet,
         "ceiling": ceiling,
         "cpu_ratio": round(cpu_ratio, 3),
         "round_ratios": round_ratios,

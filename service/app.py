@@ -85,7 +85,7 @@ def create_app(
 def _register_blueprints(app: Flask) -> None:
     # One blueprint per resource; each module exposes `bp`. Add yours to the tuple.
     from service import ui
-    from service.api import comments, coral, decisions, health, meta, model, queue, score
+    from service.api import akismet, comments, coral, decisions, health, meta, model, queue, score
 
-    for module in (comments, score, model, health, meta, queue, decisions, ui, coral):
+    for module in (comments, score, model, health, meta, queue, decisions, ui, akismet, coral):
         app.register_blueprint(module.bp)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
+from service import keys
 from service.context import Services
 from service.domain import CommentStatus, ReasonCode, new_comment_id
 from service.errors import ValidationError
@@ -56,6 +57,7 @@ def judge_comment(
     *,
     honeypot_filled: bool = False,
     trusted: bool = False,
+    namespace: str = keys.DEFAULT_NAMESPACE,
     index_keys: tuple[str, ...] = (),
     counter_keys: tuple[str, ...] = (),
 ) -> Judged:
@@ -97,6 +99,7 @@ def judge_comment(
         toxicity=outcome.toxicity,
         reasons=outcome.decision.reasons,
         model_version=outcome.model_version,
+        namespace=namespace,
         index_keys=index_keys,
         counter_keys=counter_keys,
     )

@@ -307,3 +307,62 @@ def field_errors(error: ValidationError) -> dict[str, str]:
             message = item["msg"].lower()
         fields[path] = message[0].upper() + message[1:] + "."
     return fields
+
+
+def _cut(limit: int) -> Any:
+    def cut(value: Any) -> Any:
+        value = _blank_to_none(value)
+        return value[:limit] if isinstance(value, str) else value
+
+    return cut
+
+
+class RelayedCommentIn(CommentIn):
+    """A comment another protocol relays (the Akismet API): no name or e-mail needed.
+
+    Akismet clients send what their commenter typed, and a site expects an answer
+    for every comment, spam above all: an over-long name, user agent or referrer is
+    cut to the native limit, and an e-mail address or website that is not one is
+    left out (a comment without them is stored without them). The text and the IP
+    address are checked as for ``POST /v1/comments``.
+    """
+
+    name: str | None = Field(None, max_length=100, description="The commenter's name.")  # type: ignore[assignment]
+    email: str | None = Field(None, max_length=254, description="The commenter's e-mail address.")  # type: ignore[assignment]
+
+    _cut_name = field_validator("name", mode="before")(_cut(100))
+    _cut_agent = field_validator("user_agent", mode="before")(_cut(1000))
+    _cut_referrer = field_validator("referrer", mode="before")(_cut(2048))
+
+    # Same names as CommentIn's: they replace its checks, which need a value.
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str | None) -> str | None:  # type: ignore[override]
+        return None if value is None else _no_control_characters(value)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _drop_bad_email(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if isinstance(value, str) and (len(value) > 254 or not is_valid_email(value.strip())):
+            return None
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:  # type: ignore[override]
+        return value
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _drop_bad_url(cls, value: Any) -> Any:
+        value = _blank_to_none(value)
+        if isinstance(value, str):
+            parts = urlsplit(value.strip())
+            if (
+                len(value) > 2048
+                or parts.scheme.lower() not in ("http", "https")
+                or not parts.netloc
+            ):
+                return None
+        return value

@@ -100,6 +100,7 @@ class NewComment:
     toxicity: float
     reasons: list[dict[str, Any]]
     model_version: str
+    namespace: str = keys.DEFAULT_NAMESPACE  # the site's (service.sites)
     # Keys written in the same script: each set to the new id (an index a later call
     # finds the comment by), and counters incremented by one.
     index_keys: tuple[str, ...] = ()
@@ -204,13 +205,14 @@ class CommentStore:
             "created_at": f"{comment.created_at:.6f}",
         }
         record.update({k: v for k, v in comment.fields.items() if v})
-        script_keys = [keys.comment(comment.id), keys.queue_pending()]
+        ns = comment.namespace
+        script_keys = [keys.comment(comment.id, ns), keys.queue_pending(ns)]
         roles = ""
         external_id = comment.fields.get("external_id")
         if external_id:
             thread = comment.fields.get("thread") or ""
             script_keys.append(
-                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""))
+                keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""), ns)
             )
             roles += "x"
         script_keys += comment.index_keys

@@ -1,1 +1,1 @@
-"""Protocol translation between modq and the platforms that use it (no Flask here)."""
+"""Other protocols spoken to modq: translation only, no Flask (service/http does the HTTP)."""
