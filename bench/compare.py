@@ -11,6 +11,11 @@ it reports the median ratio of requests/s and of CPU per request (workers plus
 Redis), and each side's median p99. Writes ``<out_dir>/compare.json``.
 
     python -m bench.compare REV [ROUNDS]     # e.g. python -m bench.compare HEAD~3 10
+    python -m bench.compare REV ROUNDS --site  # with a site: every request sends its key
+
+``--site`` adds a site to the shared Redis and sends its key with every comment
+(``Authorization: Bearer``): the working tree checks it, a revision from before
+sites ignores the header, so the ratio is the cost of the key check.
 
 Only 127.0.0.1; about 12 s per round.
 """
@@ -106,7 +111,7 @@ def paired_summary(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def compare(revision: str, rounds: int, out_dir: Path) -> dict[str, Any]:
+def compare(revision: str, rounds: int, out_dir: Path, site: bool = False) -> dict[str, Any]:
     """Serve both, measure ``rounds`` alternating rounds, print and write the summary."""
     http.SECONDS = SECONDS
     comments = http.invented_comments(500)
@@ -114,9 +119,10 @@ def compare(revision: str, rounds: int, out_dir: Path) -> dict[str, Any]:
         compiled = build_hashing(tree)
         work = Path(tmp)
         script = work / "comments.lua"
-        http.wrk_script([json.dumps(c) for c in comments], script)
         env = http.bench_environment(work)
         with RedisServer(work / "redis") as redis_server:
+            headers = {"Authorization": f"Bearer {_add_site(redis_server.url)}"} if site else {}
+            http.wrk_script([json.dumps(c) for c in comments], script, headers=headers)
             env["MODQ_REDIS_URL"] = redis_server.url
             redis_pid = redis_server.process.pid if redis_server.process else None
             served: dict[str, http.Served] = {}
@@ -143,6 +149,7 @@ def compare(revision: str, rounds: int, out_dir: Path) -> dict[str, Any]:
         "revision": revision,
         "revision_compiled_hashing": compiled,
         "rounds": rounds,
+        "site_key": site,
     }
     summary.update(paired_summary(measured))
     print(
@@ -159,14 +166,29 @@ def compare(revision: str, rounds: int, out_dir: Path) -> dict[str, Any]:
     return summary
 
 
+def _add_site(redis_url: str) -> str:
+    """A site in the bench's Redis; its key."""
+    import redis
+
+    from service.sites import SiteRegistry
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        return SiteRegistry(client).add("bench")
+    finally:
+        client.close()
+
+
 def main(argv: list[str]) -> int:
-    """``python -m bench.compare REV [ROUNDS]``."""
+    """``python -m bench.compare REV [ROUNDS] [--site]``."""
+    site = "--site" in argv
+    argv = [arg for arg in argv if arg != "--site"]
     if not argv or len(argv) > 2 or (len(argv) == 2 and not argv[1].isdigit()):
-        print("usage: python -m bench.compare REV [ROUNDS]")
+        print("usage: python -m bench.compare REV [ROUNDS] [--site]")
         return 2
     from bench.__main__ import out_dir
 
-    compare(argv[0], int(argv[1]) if len(argv) == 2 else ROUNDS, out_dir())
+    compare(argv[0], int(argv[1]) if len(argv) == 2 else ROUNDS, out_dir(), site=site)
     return 0
 
 

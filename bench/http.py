@@ -127,9 +127,13 @@ def wrk_script(
     path: Path,
     target: str = "/v1/comments",
     content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> None:
     """A wrk Lua script that rotates the bodies and prints a JSON summary at the end."""
     quoted = ",\n".join("[==[" + body + "]==]" for body in bodies)
+    extra = "".join(
+        f'wrk.headers["{name}"] = "{value}"\n' for name, value in (headers or {}).items()
+    )
     path.write_text(
         f"""
 local bodies = {{
@@ -138,7 +142,7 @@ local bodies = {{
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "{content_type}"
-request = function()
+{extra}request = function()
   counter = counter + 1
   return wrk.format(nil, "{target}", nil, bodies[(counter % #bodies) + 1])
 end

@@ -20,6 +20,7 @@ import sys
 from types import FrameType, ModuleType
 
 import click
+import redis
 
 from service.embedded import redis_url_for_cli
 from service.settings import Settings, SettingsError
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     "service.commands.models",
     "service.commands.imports",
     "service.commands.retrain",
+    "service.commands.sites",
     "service.commands.webhooks",
 )
 
@@ -56,6 +58,12 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         how = "started" if embedded.started_here else "reusing"
         click.echo(f"modq: {how} embedded Redis at {url} (data in {settings.redis_dir})", err=True)
     child_env["MODQ_REDIS_URL"] = url
+    try:
+        _refuse_an_open_network_address(settings.host, settings.port, url)
+    except click.ClickException:
+        if embedded is not None:
+            embedded.stop()
+        raise
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         child_env.setdefault(var, "1")
     command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_config"]
@@ -113,6 +121,24 @@ def _refuse_a_port_in_use(host: str, port: int) -> None:
                 f"{host}:{port} is already in use (another modq, or another server); "
                 "stop it or choose another port with MODQ_PORT or --port"
             ) from None
+
+
+def _refuse_an_open_network_address(host: str, port: int, redis_url: str) -> None:
+    """Protected mode: with no site (no keys), listen on a loopback address only."""
+    from service.sites import SiteRegistry
+    from service.sites.protection import is_loopback, refusal
+
+    if is_loopback(host):
+        return
+    client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5.0)
+    try:
+        has_sites = SiteRegistry(client).any()
+    except redis.RedisError as error:
+        raise click.ClickException(f"Redis is not reachable at {redis_url}: {error}") from None
+    finally:
+        client.close()
+    if not has_sites:
+        raise click.ClickException(refusal(host, port))
 
 
 def _run_foreground(command: list[str], env: dict[str, str]) -> int:

@@ -71,6 +71,8 @@ def read_decisions(
             "decided_at": fields.get("decided_at"),
             "reason": fields.get("reason") or None,
             "cursor": entry_id,
+            "thread": fields.get("thread") or None,
+            "event": fields.get("event") or "decided",
         }
         for entry_id, fields in page
     ]
@@ -104,6 +106,28 @@ def read_labels(
         {column: record.get(column, "") for column in LABEL_COLUMNS}
         for record in read_label_records(client, namespace)
     ]
+
+
+def label_namespaces(client: redis.Redis) -> list[str]:
+    """Every namespace that has a labels stream (every site's, removed sites' too)."""
+    pattern = keys.labels("*")
+    head, tail = pattern.split("*")
+    found = {
+        str(key)[len(head) : -len(tail)]
+        for key in client.scan_iter(match=pattern, count=1000, _type="stream")
+    }
+    return sorted(found)
+
+
+def read_labels_everywhere(client: redis.Redis) -> list[dict[str, str]]:
+    """Every namespace's labels as one list, oldest first (so the last label of a text wins)."""
+    entries: list[tuple[tuple[int, int], dict[str, str]]] = []
+    for namespace in label_namespaces(client):
+        for entry_id, fields in _stream(client, keys.labels(namespace)):
+            millis, _, seq = str(entry_id).partition("-")
+            entries.append(((int(millis), int(seq or 0)), fields))
+    entries.sort(key=lambda entry: entry[0])
+    return [{column: fields.get(column, "") for column in LABEL_COLUMNS} for _, fields in entries]
 
 
 def write_labels_csv(rows: list[dict[str, str]], out: IO[str]) -> int:

@@ -32,7 +32,7 @@ JSON = "application/json"
 
 _ERROR_TEXT = {
     400: "Malformed request body",
-    401: "Missing or wrong moderator token",
+    401: "Missing or wrong token (a moderator's, or a site's key)",
     404: "Not found",
     409: "Conflict with the resource's state",
     413: "Request body too large",
@@ -55,6 +55,7 @@ class Operation:
     tag: str | None = None
     query: dict[str, str] = field(default_factory=dict)
     response_type: str = JSON
+    site_auth: bool = False  # a site's key (needed once any site exists)
 
 
 def documented(
@@ -68,6 +69,7 @@ def documented(
     tag: str | None = None,
     query: dict[str, str] | None = None,
     response_type: str = JSON,
+    site_auth: bool = False,
 ) -> Callable[[F], F]:
     """Attach an Operation to a view function (apply below the route decorator)."""
     operation = Operation(
@@ -75,11 +77,12 @@ def documented(
         request=request,
         request_types=(JSON, FORM) if form else (JSON,),
         responses=responses or {200: None},
-        errors=tuple(errors) + ((401,) if auth and 401 not in errors else ()),
+        errors=tuple(errors) + ((401,) if (auth or site_auth) and 401 not in errors else ()),
         auth=auth,
         tag=tag,
         query=query or {},
         response_type=response_type,
+        site_auth=site_auth,
     )
 
     def mark(view: F) -> F:
@@ -168,6 +171,9 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
             }
         if op.auth:
             entry["security"] = [{"bearer": []}]
+        if op.site_auth:
+            # Optional while no site exists (the {} alternative): modq is open then.
+            entry["security"] = [{"siteKey": []}, {}]
         paths.setdefault(path, {})[method] = entry
 
     return {
@@ -181,7 +187,14 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "siteKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A site's key (`modq sites add`); required once any site exists",
+                },
+            },
         },
     }
 

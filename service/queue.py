@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
 from importlib import resources
@@ -84,6 +84,24 @@ class DecisionResult:
     decided_at: str
     decided_by: str
     feed_id: str
+    event: str = "decided"  # "corrected": feedback, or a correction of an earlier decision
+    previous: str = "pending"  # the status before
+
+
+class Feedback(str, Enum):
+    """What a site says a comment was: its status follows (spam/toxic rejected, ham approved)."""
+
+    SPAM = "spam"
+    HAM = "ham"
+    TOXIC = "toxic"
+
+
+FEEDBACK_DECISIONS: dict[Feedback, tuple[Decision, RejectReason | None]] = {
+    Feedback.SPAM: (Decision.REJECT, RejectReason.SPAM),
+    Feedback.TOXIC: (Decision.REJECT, RejectReason.TOXIC),
+    Feedback.HAM: (Decision.APPROVE, None),
+}
+SITE_PREFIX = "site:"  # who decided, for a site's feedback: site:<name>
 
 
 def _label_for(decision: Decision, reason: RejectReason | None) -> tuple[str, str] | None:
@@ -194,8 +212,15 @@ class ReviewQueue:
         decision: Decision,
         reason: RejectReason | None = None,
         via: str = "api",
+        correct: bool = False,
+        by_site: bool = False,
     ) -> DecisionResult:
-        """Record a final decision once, atomically with leaving the queue (404/409 otherwise)."""
+        """Record a final decision once, atomically with leaving the queue (404/409 otherwise).
+
+        ``correct``: re-decide a comment decided before (automatically or by a moderator).
+        ``by_site``: ``moderator`` is ``site:<name>``, a site's feedback (a correction
+        that overrides leases).
+        """
         if decision is Decision.APPROVE and reason is not None:
             raise ValidationError(
                 "A reason goes with reject only.", fields={"reason": "omit it when approving"}
@@ -234,6 +259,8 @@ class ReviewQueue:
                 "1" if label else "0",
                 STATS_TTL_S,
                 via,
+                "1" if correct or by_site else "0",
+                "site" if by_site else "moderator",
             ],
         )
         outcome = [str(part) for part in result]  # type: ignore[attr-defined]
@@ -246,12 +273,14 @@ class ReviewQueue:
                 f"Comment {comment_id} is leased by {outcome[1]} until "
                 f"{format_time(float(outcome[2]))}; claim it after the lease ends."
             )
-        created = parse_time(outcome[2]) if len(outcome) > 2 else None
-        queue_metrics.record_decision(
-            status.value,
-            reason.value if reason else None,
-            None if created is None else now - created,
-        )
+        event = outcome[3] if len(outcome) > 3 else "decided"
+        created = parse_time(outcome[2]) if len(outcome) > 2 and event == "decided" else None
+        if not by_site:
+            queue_metrics.record_decision(
+                status.value,
+                reason.value if reason else None,
+                None if created is None else now - created,
+            )
         return DecisionResult(
             id=comment_id,
             status=status,
@@ -259,6 +288,15 @@ class ReviewQueue:
             decided_at=decided_at,
             decided_by=moderator,
             feed_id=outcome[1],
+            event=event,
+            previous=outcome[4] if len(outcome) > 4 else CommentStatus.PENDING.value,
+        )
+
+    def feedback(self, comment_id: str, site: str, label: Feedback) -> DecisionResult:
+        """A site's word on one of its comments: status, queue, label, feed, audit (404 unknown)."""
+        decision, reason = FEEDBACK_DECISIONS[label]
+        return self.decide(
+            comment_id, SITE_PREFIX + site, decision, reason, via="feedback", by_site=True
         )
 
     def list_pending(
@@ -336,5 +374,6 @@ class ReviewQueue:
             if fields:
                 fields.setdefault("id", cid)
                 owner, expiry = leases.get(cid, (None, None))
-                items.append(QueueItem.from_hash(fields, owner, expiry))
+                item = QueueItem.from_hash(fields, owner, expiry)
+                items.append(replace(item, site=self.namespace))
         return items

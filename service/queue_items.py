@@ -146,6 +146,7 @@ class QueueItem:
     spans: list[dict[str, Any]]
     lease_moderator: str | None = None
     lease_expires_at: float | None = None
+    site: str = "default"  # the namespace the comment lives in (service.sites)
 
     @classmethod
     def from_hash(
@@ -230,4 +231,5 @@ class QueueItem:
             "spans": self.spans,
             "model_version": self.model_version,
             "lease": lease,
+            "site": self.site,
         }

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.decision_log import FEED_MAX_LIMIT
 from service.domain import CommentStatus
-from service.queue import Decision, RejectReason
+from service.queue import Decision, Feedback, RejectReason
 from service.queue_order import Sort
 from service.schemas import Reason
 
@@ -24,6 +24,7 @@ class ClaimRequest(BaseModel):
     limit: int = Field(10, ge=1, le=CLAIM_MAX)
     sort: Sort = Sort.OLDEST
     thread: str | None = Field(None, max_length=2048)
+    site: str | None = Field(None, max_length=64, description="Only this site's comments")
 
 
 class DecisionRequest(BaseModel):
@@ -33,6 +34,11 @@ class DecisionRequest(BaseModel):
 
     decision: Decision
     reason: RejectReason | None = None
+    correct: bool = Field(
+        False,
+        description="Re-decide a comment decided before (automatically or by a moderator); "
+        "without it a decided comment answers 409.",
+    )
 
 
 class QueueQuery(BaseModel):
@@ -42,6 +48,7 @@ class QueueQuery(BaseModel):
 
     sort: Sort = Sort.OLDEST
     thread: str | None = Field(None, max_length=2048)
+    site: str | None = Field(None, max_length=64)
     limit: int = Field(50, ge=1, le=LIST_MAX)
     cursor: str | None = Field(None, max_length=512)
 
@@ -84,6 +91,7 @@ class QueueItemOut(BaseModel):
     )
     model_version: str
     lease: Lease | None
+    site: str = Field("default", description="The site the comment came from")
 
 
 class QueueList(BaseModel):
@@ -108,6 +116,27 @@ class DecisionResponse(BaseModel):
     reason: RejectReason | None
     decided_at: str
     decided_by: str
+    event: Literal["decided", "corrected"] = "decided"
+    previous_status: CommentStatus = CommentStatus.PENDING
+
+
+class FeedbackRequest(BaseModel):
+    """What the comment really was, in the site's view."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Feedback
+
+
+class FeedbackResponse(BaseModel):
+    """The comment after the feedback: its status follows the label."""
+
+    id: str
+    label: Feedback
+    status: CommentStatus
+    previous_status: CommentStatus
+    decided_at: str
+    event: Literal["corrected"] = "corrected"
 
 
 class ReleaseResponse(BaseModel):
@@ -139,6 +168,10 @@ class FeedItem(BaseModel):
     decided_at: str
     reason: RejectReason | None
     cursor: str
+    thread: str | None = None
+    # "decided": a moderator's first decision of a pending comment; "corrected": a
+    # site's feedback, or a moderator's correction of an earlier decision
+    event: Literal["decided", "corrected"] = "decided"
 
 
 class FeedPageOut(BaseModel):

@@ -52,7 +52,7 @@ from classifier.retraining import (
 )
 from classifier.train import DEFAULT_SEED, Recipe, heldout_metrics, split_dataset
 from service import keys
-from service.decision_log import read_labels
+from service.decision_log import read_labels, read_labels_everywhere
 from service.settings import Settings
 
 Progress = Callable[[str], None]
@@ -92,16 +92,23 @@ def retrain(
     client: redis.Redis,
     data: Sequence[str | Path],
     *,
-    namespace: str = keys.DEFAULT_NAMESPACE,
+    namespace: str | None = None,
     seed: int = DEFAULT_SEED,
     recipe: Recipe | None = None,
     method: Method = Method.ADAPTER,
     anchor_weight: float = ANCHOR_WEIGHT,
     progress: Progress | None = None,
 ) -> RetrainOutcome:
-    """Train a candidate on ``data`` plus the moderator labels in Redis; promote it if better."""
+    """Train a candidate on ``data`` plus the moderator labels in Redis; promote it if better.
+
+    The labels are every namespace's (every site's moderator decisions, corrections and
+    feedback, oldest first) unless ``namespace`` names one.
+    """
     say = progress or (lambda message: None)
-    records = read_labels(client, namespace)
+    if namespace is None:
+        records = read_labels_everywhere(client)
+    else:
+        records = read_labels(client, namespace)
     say(f"{len(records)} moderator labels in Redis")
     return retrain_with_records(
         settings,
@@ -112,7 +119,7 @@ def retrain(
         method=method,
         anchor_weight=anchor_weight,
         progress=say,
-        source=keys.labels(),
+        source=keys.labels(namespace or "*"),
     )
 
 

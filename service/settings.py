@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 E = TypeVar("E", bound=Enum)
+# A site's name (service.sites.registry.NAME_PATTERN; settings import nothing of modq's).
+_SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 class SettingsError(ValueError):
@@ -83,6 +86,8 @@ class Settings:
     models_dir: Path | None = None
     # name -> token
     moderator_tokens: Mapping[str, str] = field(default_factory=dict)
+    # name -> the only sites that moderator sees (`name:token:site-a|site-b`); absent: every site
+    moderator_site_lists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     secret_key: str = ""
     secret_key_generated: bool = True
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -120,6 +125,10 @@ class Settings:
     webhook_poll_seconds: float = 0.25
     webhook_retry_schedule: tuple[float, ...] = WEBHOOK_RETRY_SCHEDULE
 
+    def moderator_sites(self, name: str) -> frozenset[str] | None:
+        """The sites a moderator may see; None for every site."""
+        return self.moderator_site_lists.get(name)
+
     @property
     def resolved_models_dir(self) -> Path:
         """Where trained models live (default: data_dir/models)."""
@@ -153,6 +162,7 @@ class Settings:
             model_path=reader.path("MODQ_MODEL"),
             models_dir=reader.path("MODQ_MODELS_DIR"),
             moderator_tokens=reader.tokens("MODQ_MODERATOR_TOKENS"),
+            moderator_site_lists=reader.token_sites("MODQ_MODERATOR_TOKENS"),
             secret_key=secret or secrets.token_hex(32),
             secret_key_generated=not secret,
             thresholds=Thresholds(
@@ -314,8 +324,12 @@ class _Reader:
         tokens: dict[builtins.str, builtins.str] = {}
         for entry in value.split(","):
             moderator, sep, token = entry.strip().partition(":")
+            token = token.partition(":")[0]  # name:token:site-a|site-b (token_sites)
             if not sep or not moderator or not token:
-                raise SettingsError(f"{name} entries must look like name:token, got {entry!r}")
+                raise SettingsError(
+                    f"{name} entries must look like name:token or name:token:site-a|site-b, "
+                    f"got {entry!r}"
+                )
             if len(token) < 16:
                 raise SettingsError(
                     f"{name}: the token of {moderator!r} is shorter than 16 characters"
@@ -324,6 +338,24 @@ class _Reader:
                 raise SettingsError(f"{name} names moderator {moderator!r} twice")
             tokens[moderator] = token
         return tokens
+
+    def token_sites(self, name: builtins.str) -> dict[builtins.str, frozenset[builtins.str]]:
+        """name -> sites, for the entries of a token list that name their sites."""
+        value = self._raw(name)
+        if value is None:
+            return {}
+        limited: dict[builtins.str, frozenset[builtins.str]] = {}
+        for entry in value.split(","):
+            parts = entry.strip().split(":", 2)
+            if len(parts) < 3:
+                continue
+            sites = frozenset(site.strip() for site in parts[2].split("|"))
+            if not sites or not all(_SITE_NAME.match(site) for site in sites):
+                raise SettingsError(
+                    f"{name}: {parts[0]!r} must list site names separated by |, got {parts[2]!r}"
+                )
+            limited[parts[0]] = sites
+        return limited
 
     def words(self, name: builtins.str) -> tuple[builtins.str, ...]:
         value = self._raw(name)

@@ -218,7 +218,7 @@ class CommentStore:
         script_keys += comment.index_keys
         script_keys += comment.counter_keys
         roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
-        script_keys += [keys.webhook_wants_created(), keys.created_events()]
+        script_keys += [keys.webhook_wants_created(ns), keys.created_events(ns)]
         roles += "fe"
         args = [
             comment.id,
@@ -230,9 +230,11 @@ class CommentStore:
             args += (name, value)
         return script_keys, args
 
-    def load(self, comment_id: str) -> dict[str, str] | None:
-        """The comment's hash, or None if there is no such comment."""
-        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id))  # type: ignore[assignment]
+    def load(
+        self, comment_id: str, namespace: str = keys.DEFAULT_NAMESPACE
+    ) -> dict[str, str] | None:
+        """The comment's hash in ``namespace``, or None if there is no such comment there."""
+        record: dict[str, str] = self.client.hgetall(keys.comment(comment_id, namespace))  # type: ignore[assignment]
         return record or None
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from service.api.queue import parse
 from service.context import services
 from service.decision_log import read_decisions
+from service.http.site_auth import current_namespace, require_site
 from service.openapi import documented
 from service.queue_schemas import FeedPageOut, FeedQuery
 
@@ -19,13 +20,15 @@ bp = Blueprint("decisions", __name__)
     responses={200: FeedPageOut},
     errors=(422, 503),
     tag="comments",
+    site_auth=True,
     query={
         "after": "the `next` of the previous answer (omit or 0 to start at the beginning)",
         "limit": "1-500, default 100",
     },
 )
+@require_site
 def feed() -> Response:
     """A page of the decision feed (no e-mail, no text: ids, statuses and reasons)."""
     query = parse(FeedQuery, request.args.to_dict())
-    page = read_decisions(services().redis, query.after, query.limit)
+    page = read_decisions(services().redis, query.after, query.limit, current_namespace())
     return jsonify({"items": page.items, "next": page.next, "has_more": page.has_more})

@@ -10,12 +10,11 @@ from pydantic import ValidationError as PydanticValidationError
 
 from service.auth import current_moderator, require_moderator
 from service.context import services
-from service.decision_log import read_audit
 from service.domain import is_comment_id
 from service.errors import NotFoundError, ValidationError
+from service.http.site_auth import site_registry
 from service.openapi import documented
 from service.payload import read_payload
-from service.queue import ReviewQueue
 from service.queue_items import format_time
 from service.queue_schemas import (
     ClaimRequest,
@@ -27,17 +26,23 @@ from service.queue_schemas import (
     QueueStats,
     ReleaseResponse,
 )
-from service.queue_stats import read_stats
+from service.queue_scope import ScopedQueue
 from service.schemas import field_errors
+from service.sites.scope import visible_namespaces
 
 bp = Blueprint("queue", __name__)
 M = TypeVar("M", bound=BaseModel)
 
 
-def review_queue() -> ReviewQueue:
-    """The queue over this app's Redis, with the configured lease."""
+def review_queue(site: str | None = None) -> ScopedQueue:
+    """The queues of the sites the calling moderator sees (only ``site`` if named)."""
     ctx = services()
-    return ReviewQueue(ctx.redis, lease_seconds=ctx.settings.lease_seconds)
+    allowed = ctx.settings.moderator_sites(current_moderator())
+    namespaces = visible_namespaces(site_registry().names(), allowed, site)
+    return ScopedQueue.over(ctx.redis, namespaces, lease_seconds=ctx.settings.lease_seconds)
+
+
+SITE_QUERY = "only this site's comments (default: every site you may see)"
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -70,6 +75,7 @@ def _known_id(comment_id: str) -> str:
     query={
         "sort": "oldest (default) | newest | score (most likely bad first) | uncertain",
         "thread": "only comments of this thread",
+        "site": SITE_QUERY,
         "limit": "1-200, default 50",
         "cursor": "the `next` of the previous page",
     },
@@ -78,7 +84,7 @@ def _known_id(comment_id: str) -> str:
 def list_queue() -> Response:
     """One page of pending comments."""
     query = parse(QueueQuery, request.args.to_dict())
-    queue = review_queue()
+    queue = review_queue(query.site)
     page = queue.list_pending(query.sort, query.thread, query.limit, query.cursor)
     now = queue.clock()
     return jsonify({"items": [item.to_api(now) for item in page.items], "next": page.next})
@@ -97,7 +103,7 @@ def list_queue() -> Response:
 def claim() -> Response:
     """Lease comments to the calling moderator (their live leases come back first)."""
     body = parse(ClaimRequest, _body())
-    queue = review_queue()
+    queue = review_queue(body.site)
     result = queue.claim(current_moderator(), body.limit, body.sort, body.thread)
     now = queue.clock()
     return jsonify(
@@ -112,23 +118,24 @@ def claim() -> Response:
 @documented(
     "Queue depth, oldest age, leases, decisions per hour and per moderator",
     responses={200: QueueStats},
-    errors=(503,),
+    errors=(404, 503),
     auth=True,
     tag="queue",
+    query={"site": SITE_QUERY},
 )
 @require_moderator
 def stats() -> Response:
-    """A snapshot of the queue."""
-    return jsonify(read_stats(review_queue()))
+    """A snapshot of the queue, summed over the sites in view, each site's beside."""
+    return jsonify(review_queue(_site_arg()).stats())
 
 
 @bp.get("/v1/queue/audit")
 @documented(
     "The newest audit records: who decided what, when",
-    errors=(422, 503),
+    errors=(404, 422, 503),
     auth=True,
     tag="queue",
-    query={"limit": "1-500, default 100"},
+    query={"limit": "1-500, default 100", "site": SITE_QUERY},
 )
 @require_moderator
 def audit() -> Response:
@@ -136,7 +143,12 @@ def audit() -> Response:
     raw = request.args.get("limit", "100")
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
         raise ValidationError(fields={"limit": "Must be a whole number from 1 to 500."})
-    return jsonify({"items": read_audit(services().redis, count=int(raw)), "next": None})
+    return jsonify({"items": review_queue(_site_arg()).audit(int(raw)), "next": None})
+
+
+def _site_arg() -> str | None:
+    site = request.args.get("site", "").strip()
+    return site[:64] or None
 
 
 @bp.get("/v1/queue/<comment_id>")
@@ -150,7 +162,8 @@ def get_item(comment_id: str) -> Response:
 
 @bp.post("/v1/queue/<comment_id>/decision")
 @documented(
-    "Approve or reject a pending comment (once; 409 after that or on someone else's lease)",
+    "Approve or reject a pending comment (once; 409 after that or on someone else's lease); "
+    'with "correct": true, re-decide any earlier decision, automatic or human',
     request=DecisionRequest,
     responses={200: DecisionResponse},
     errors=(400, 404, 409, 415, 422, 503),
@@ -162,7 +175,12 @@ def decide(comment_id: str) -> Response:
     """Record the calling moderator's decision."""
     body = parse(DecisionRequest, _body())
     result = review_queue().decide(
-        _known_id(comment_id), current_moderator(), body.decision, body.reason, via="api"
+        _known_id(comment_id),
+        current_moderator(),
+        body.decision,
+        body.reason,
+        via="api",
+        correct=body.correct,
     )
     return jsonify(
         {
@@ -171,6 +189,8 @@ def decide(comment_id: str) -> Response:
             "reason": result.reason,
             "decided_at": result.decided_at,
             "decided_by": result.decided_by,
+            "event": result.event,
+            "previous_status": result.previous,
         }
     )
 

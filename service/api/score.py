@@ -7,6 +7,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from service.context import services
 from service.errors import ValidationError
+from service.http.site_auth import require_site
 from service.moderation import moderate_many
 from service.native_thread import run_beside_requests
 from service.openapi import documented
@@ -29,9 +30,11 @@ class InvalidScoreRequestError(ValidationError):
     "Score up to 100 comments; nothing is stored",
     request=ScoreRequest,
     responses={200: ScoreResponse},
-    errors=(400, 413, 415, 422),
+    errors=(400, 413, 415, 422, 503),
     tag="comments",
+    site_auth=True,
 )
+@require_site
 def score_comments() -> Response:
     """Scores, the status the policy would give, and reasons, for each comment."""
     ctx = services()

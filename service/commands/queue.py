@@ -12,7 +12,8 @@ from typing import Any
 import click
 import redis
 
-from service.decision_log import read_labels, write_labels_csv
+from service import keys
+from service.decision_log import read_labels, read_labels_everywhere, write_labels_csv
 from service.embedded import redis_client_for_cli
 from service.queue import ReviewQueue
 from service.queue_stats import read_stats
@@ -45,11 +46,12 @@ def queue_group() -> None:
 
 @queue_group.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the stats as JSON.")
+@click.option("--site", default=keys.DEFAULT_NAMESPACE, show_default=True, help="Which site.")
 @click.pass_context
-def stats_command(ctx: click.Context, as_json: bool) -> None:
-    """Queue depth, oldest age, leases and recent decisions."""
+def stats_command(ctx: click.Context, as_json: bool, site: str) -> None:
+    """Queue depth, oldest age, leases and recent decisions (of one site)."""
     with _redis(ctx) as client:
-        stats = read_stats(ReviewQueue(client))
+        stats = read_stats(ReviewQueue(client, namespace=site))
     if as_json:
         click.echo(json.dumps(stats, indent=2))
         return
@@ -78,11 +80,12 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
     required=True,
     help="CSV file to write (- for standard output).",
 )
+@click.option("--site", default=None, help="Only this site's labels (default: every site's).")
 @click.pass_context
-def export_labels_command(ctx: click.Context, output: Path) -> None:
+def export_labels_command(ctx: click.Context, output: Path, site: str | None) -> None:
     """Write every moderator label as labeled-data CSV (e-mail column: the domain only)."""
     with _redis(ctx) as client:
-        rows = read_labels(client)
+        rows = read_labels(client, site) if site else read_labels_everywhere(client)
     if str(output) == "-":
         write_labels_csv(rows, sys.stdout)
         return

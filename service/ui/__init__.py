@@ -38,7 +38,6 @@ from service.errors import APIError, ForbiddenError
 from service.queue import Decision, RejectReason
 from service.queue_items import format_time, is_web_link, link_target
 from service.queue_order import Sort
-from service.queue_stats import read_stats
 from service.ui.view import BATCH_SIZE, age_text, page_queue
 
 bp = Blueprint(
@@ -91,9 +90,12 @@ def _view_args() -> dict[str, Any]:
     source = request.form if request.method == "POST" else request.args
     sort = source.get("sort", Sort.OLDEST.value)
     thread = source.get("thread", "").strip()
+    site = source.get("site", "").strip()
     args: dict[str, Any] = {"sort": sort if sort in {s.value for s in Sort} else Sort.OLDEST.value}
     if thread:
         args["thread"] = thread[:2048]
+    if site:
+        args["site"] = site[:64]
     return args
 
 
@@ -104,7 +106,7 @@ def page() -> ResponseReturnValue:
     if moderator is None:
         return render_template("moderate_login.html", csrf=csrf_token(), error=None)
     args = _view_args()
-    queue = page_queue()
+    queue = page_queue(moderator, args.get("site"))
     # Another order or thread means another batch: give back the one claimed for the old view.
     if session.get("view") != args:
         queue.release_all(moderator)
@@ -117,7 +119,7 @@ def page() -> ResponseReturnValue:
         claim=claim,
         now=queue.clock(),
         renew_ms=max(5, min(60, queue.lease_seconds // 3)) * 1000,
-        stats=read_stats(queue),
+        stats=queue.stats(),
         view=args,
         sorts=[s.value for s in Sort],
         messages=get_flashed_messages(with_categories=True),
@@ -131,10 +133,10 @@ def renew() -> ResponseReturnValue:
     moderator = session_moderator()
     if moderator is None:
         return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
-    queue = page_queue()
+    queue = page_queue(moderator, _view_args().get("site"))
     claim = queue.claim(moderator, 0)  # limit 0: renews every lease held, takes nothing new
     return jsonify(
-        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": read_stats(queue)}
+        {"lease_expires_at": format_time(claim.lease_expires_at), "stats": queue.stats()}
     )
 
 
@@ -156,7 +158,7 @@ def logout() -> ResponseReturnValue:
     check_csrf()
     moderator = session_moderator()
     if moderator is not None:
-        page_queue().release_all(moderator)
+        page_queue(moderator).release_all(moderator)
     sign_out()
     return redirect(url_for("moderate.page"), 303)
 
@@ -167,7 +169,7 @@ def release() -> ResponseReturnValue:
     check_csrf()
     moderator = session_moderator()
     if moderator is not None:
-        count = page_queue().release_all(moderator)
+        count = page_queue(moderator).release_all(moderator)
         flash(f"Released {count} comment{'s' if count != 1 else ''}.", "info")
     return redirect(url_for("moderate.page", **_view_args()), 303)
 
@@ -183,7 +185,7 @@ def decide() -> ResponseReturnValue:
             return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
         return redirect(url_for("moderate.page"), 303)
     action, ids = _requested()
-    queue = page_queue()
+    queue = page_queue(moderator)
     results: list[dict[str, Any]] = []
     for comment_id in ids:
         decision, reason = ACTIONS[action]
@@ -194,7 +196,7 @@ def decide() -> ResponseReturnValue:
             results.append({"id": comment_id, "ok": False, "error": error.message})
     message = _summary(action, results)
     if wants_json:
-        return jsonify({"results": results, "message": message, "stats": read_stats(queue)})
+        return jsonify({"results": results, "message": message, "stats": queue.stats()})
     flash(message, "info" if all(r["ok"] for r in results) else "error")
     return redirect(url_for("moderate.page", **_view_args()), 303)
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from service.context import services
-from service.queue import ReviewQueue
+from service.http.site_auth import site_registry
+from service.queue_scope import ScopedQueue
+from service.sites.scope import visible_namespaces
 
 BATCH_SIZE = 20
 
 
-def page_queue() -> ReviewQueue:
-    """The review queue over this app's Redis, with the configured lease."""
+def page_queue(moderator: str, site: str | None = None) -> ScopedQueue:
+    """The queues of the sites this moderator sees (only ``site`` if named), their lease."""
     ctx = services()
-    return ReviewQueue(ctx.redis, lease_seconds=ctx.settings.lease_seconds)
+    allowed = ctx.settings.moderator_sites(moderator)
+    namespaces = visible_namespaces(site_registry().names(), allowed, site)
+    return ScopedQueue.over(ctx.redis, namespaces, lease_seconds=ctx.settings.lease_seconds)
 
 
 def age_text(seconds: float | None) -> str:

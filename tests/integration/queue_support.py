@@ -26,6 +26,7 @@ def seed_comment(
     reasons: list[dict[str, Any]] | None = None,
     created_at: float | None = None,
     status: CommentStatus = CommentStatus.PENDING,
+    namespace: str = keys.DEFAULT_NAMESPACE,
 ) -> str:
     """Store one comment hash (fields as service/store.py documents) and queue it if pending."""
     created = time.time() if created_at is None else created_at
@@ -48,8 +49,8 @@ def seed_comment(
         "created_at": f"{created:.6f}",
     }
     pipe = client.pipeline(transaction=True)
-    pipe.hset(keys.comment(comment_id), mapping={k: v for k, v in record.items() if v})
+    pipe.hset(keys.comment(comment_id, namespace), mapping={k: v for k, v in record.items() if v})
     if status is CommentStatus.PENDING:
-        pipe.zadd(keys.queue_pending(), {comment_id: created})
+        pipe.zadd(keys.queue_pending(namespace), {comment_id: created})
     pipe.execute()
     return comment_id

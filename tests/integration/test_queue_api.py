@@ -240,7 +240,16 @@ def test_feed_returns_each_decision_exactly_once_across_pages(
                 break
     assert seen == ids
     item = http.get("/v1/decisions?limit=1").json["items"][0]
-    assert set(item) == {"id", "external_id", "status", "decided_at", "reason", "cursor"}
+    assert set(item) == {
+        "id",
+        "external_id",
+        "status",
+        "decided_at",
+        "reason",
+        "cursor",
+        "thread",
+        "event",
+    }
     assert item["external_id"] == "site-0"
 
 

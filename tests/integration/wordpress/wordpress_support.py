@@ -134,7 +134,9 @@ class WordPress:
             timeout=60,
         )
         if "Success" not in answer.text:
-            raise RuntimeError(f"WordPress did not install: {answer.status_code} {answer.text[:500]}")
+            raise RuntimeError(
+                f"WordPress did not install: {answer.status_code} {answer.text[:500]}"
+            )
         self.set_option("active_plugins", _php_array(plugins))
 
     def _serve(self) -> None:
@@ -194,7 +196,9 @@ class WordPress:
 
     def comment_status(self, comment_id: int) -> str:
         """wp_comments.comment_approved: 1, 0, spam or trash."""
-        return self.sql(f"SELECT comment_approved FROM wp_comments WHERE comment_ID={comment_id}").strip()
+        return self.sql(
+            f"SELECT comment_approved FROM wp_comments WHERE comment_ID={comment_id}"
+        ).strip()
 
     def meta(self, comment_id: int, key: str) -> str:
         """One comment meta value ('' if absent)."""

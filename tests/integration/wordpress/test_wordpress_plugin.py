@@ -1,0 +1,176 @@
+"""The WordPress plugin in a real WordPress (Debian's package, PHP, MariaDB) against a real modq.
+
+modq holds every comment for review and rejects those with a banned word; its webhook
+worker delivers decisions to the plugin's REST route.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+
+from service.integrations.webhooks.endpoints import EndpointRegistry
+from service.redis_server import RedisServer
+from tests.integration.conftest import HOLD_ALL
+from tests.integration.gunicorn_support import GunicornServer
+from tests.integration.wordpress.wordpress_support import WordPress, missing
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(missing() is not None, reason=str(missing())),
+]
+
+MODERATOR = ("mod", "moderator-token-0123456789")
+WORKER_ENV = {
+    "MODQ_WEBHOOK_POLL_SECONDS": "0.05",
+    "MODQ_WEBHOOK_RETRY_SCHEDULE": "0.5,1,2,5",
+    "MODQ_WEBHOOK_TIMEOUT": "10",
+}
+
+
+@dataclass
+class Stack:
+    """modq (gunicorn + webhook worker) and a WordPress using the plugin."""
+
+    modq: GunicornServer
+    redis: redis.Redis
+    wordpress: WordPress
+
+    def modq_get(self, path: str) -> requests.Response:
+        return requests.get(
+            self.modq.url(path), headers={"Authorization": f"Bearer {MODERATOR[1]}"}, timeout=10
+        )
+
+    def decide(self, modq_id: str, decision: str) -> None:
+        answer = requests.post(
+            self.modq.url(f"/v1/queue/{modq_id}/decision"),
+            json={"decision": decision},
+            headers={"Authorization": f"Bearer {MODERATOR[1]}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    base = tmp_path_factory.mktemp("wordpress")
+    redis_server = RedisServer(base / "redis")
+    redis_server.start()
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    env = {
+        **HOLD_ALL,
+        **WORKER_ENV,
+        "MODQ_BANNED_WORDS": "casino",
+        "MODQ_MODERATOR_TOKENS": f"{MODERATOR[0]}:{MODERATOR[1]}",
+    }
+    modq = GunicornServer(base / "modq", redis_server.url, env)
+    modq.start()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from service.cli import main; main()", "webhooks", "worker"],
+        env=modq.env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(base / "worker.log", "ab"),  # noqa: SIM115 - the child owns it
+    )
+    wordpress = WordPress(base / "wp")
+    try:
+        wordpress.setup(["modq/modq.php"])
+        _, secret = EndpointRegistry(client).add(f"{wordpress.url}/?rest_route=/modq/v1/webhook")
+        wordpress.set_option("modq_url", modq.base_url)
+        wordpress.set_option("modq_webhook_secret", secret)
+        wordpress.set_option("modq_outage_policy", "hold")
+        yield Stack(modq, client, wordpress)
+    finally:
+        wordpress.teardown()
+        worker.terminate()
+        worker.wait(15)
+        modq.stop()
+        client.close()
+        redis_server.stop()
+
+
+def test_a_comment_posted_in_wordpress_reaches_modq_and_is_held(stack: Stack) -> None:
+    wp = stack.wordpress
+    comment_id = wp.post_comment("A thoughtful comment about the post.")
+    assert wp.comment_status(comment_id) == "0"
+    modq_id = wp.meta(comment_id, "modq_id")
+    assert modq_id and wp.meta(comment_id, "modq_status") == "pending"
+    queued = stack.modq_get("/v1/queue").json()["items"]
+    mine = next(item for item in queued if item["id"] == modq_id)
+    assert mine["external_id"] == str(comment_id)
+    assert mine["text"] == "A thoughtful comment about the post."
+    assert mine["thread"] == f"{wp.url}/?p=1"
+
+
+def test_a_moderators_approval_in_modq_publishes_it_in_wordpress(stack: Stack) -> None:
+    wp = stack.wordpress
+    comment_id = wp.post_comment("Waiting for a moderator.")
+    stack.decide(wp.meta(comment_id, "modq_id"), "approve")
+    wp.wait_for_status(comment_id, "1")
+    assert wp.meta(comment_id, "modq_status") == "approved"
+
+
+def test_a_rejected_comment_is_spam_and_the_comments_screen_shows_why(stack: Stack) -> None:
+    wp = stack.wordpress
+    comment_id = wp.post_comment("Visit my casino now")
+    assert wp.comment_status(comment_id) == "spam"
+    assert json.loads(wp.meta(comment_id, "modq_reasons"))[0]["code"] == "banned_word"
+    page = wp.admin_session().get(f"{wp.url}/wp-admin/edit-comments.php?comment_status=spam")
+    assert 'class="modq-status">rejected<' in page.text
+    assert wp.meta(comment_id, "modq_id") in page.text
+
+
+def test_a_forged_webhook_is_refused(stack: Stack) -> None:
+    wp = stack.wordpress
+    comment_id = wp.post_comment("Someone wants this approved.")
+    forged = {
+        "type": "comment.decided",
+        "timestamp": "2026-12-07T00:00:00.000Z",
+        "data": {
+            "id": wp.meta(comment_id, "modq_id"),
+            "external_id": str(comment_id),
+            "status": "approved",
+        },
+    }
+    answer = requests.post(
+        f"{wp.url}/?rest_route=/modq/v1/webhook",
+        json=forged,
+        headers={
+            "webhook-id": "msg_forged",
+            "webhook-timestamp": str(int(time.time())),
+            "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 401
+    assert wp.comment_status(comment_id) == "0"
+
+
+def test_a_modq_outage_holds_the_comment_and_wp_cron_sends_it_later(stack: Stack) -> None:
+    wp = stack.wordpress
+    wp.set_option("modq_url", "http://127.0.0.1:9")  # nothing listens there
+    try:
+        comment_id = wp.post_comment("Posted while modq is away.")
+    finally:
+        wp.set_option("modq_url", stack.modq.base_url)
+    assert wp.comment_status(comment_id) == "0"
+    assert wp.meta(comment_id, "_modq_unsent") and not wp.meta(comment_id, "modq_id")
+    wp.run_cron()
+    modq_id = wp.meta(comment_id, "modq_id")
+    assert modq_id and not wp.meta(comment_id, "_modq_unsent")
+    assert stack.modq_get(f"/v1/comments/{modq_id}").json()["status"] == "pending"
+    stack.decide(modq_id, "approve")
+    wp.wait_for_status(comment_id, "1")
+
+
+def test_the_plugin_is_gpl(stack: Stack) -> None:
+    header = (Path(__file__).parents[3] / "integrations/wordpress/modq/modq.php").read_text()
+    assert "License:           GPL-2.0-or-later" in header
