@@ -7,6 +7,7 @@ worker delivers decisions to the plugin's REST route.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -18,8 +19,10 @@ import pytest
 import redis
 import requests
 
+from service.decision_log import read_label_records
 from service.integrations.webhooks.endpoints import EndpointRegistry
 from service.redis_server import RedisServer
+from service.sites import SiteRegistry
 from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import GunicornServer
 from tests.integration.wordpress.wordpress_support import WordPress, missing
@@ -44,6 +47,12 @@ class Stack:
     modq: GunicornServer
     redis: redis.Redis
     wordpress: WordPress
+    site_key: str
+
+    def site_get(self, path: str) -> requests.Response:
+        return requests.get(
+            self.modq.url(path), headers={"Authorization": f"Bearer {self.site_key}"}, timeout=10
+        )
 
     def modq_get(self, path: str) -> requests.Response:
         return requests.get(
@@ -74,20 +83,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     modq = GunicornServer(base / "modq", redis_server.url, env)
     modq.start()
-    worker = subprocess.Popen(
-        [sys.executable, "-c", "from service.cli import main; main()", "webhooks", "worker"],
-        env=modq.env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(base / "worker.log", "ab"),  # noqa: SIM115 - the child owns it
-    )
+    with open(base / "worker.log", "ab") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from service.cli import main; main()", "webhooks", "worker"],
+            env=modq.env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     wordpress = WordPress(base / "wp")
     try:
         wordpress.setup(["modq/modq.php"])
-        _, secret = EndpointRegistry(client).add(f"{wordpress.url}/?rest_route=/modq/v1/webhook")
+        site_key = SiteRegistry(client).add("blog", url=wordpress.url)
+        webhook = f"{wordpress.url}/?rest_route=/modq/v1/webhook"
+        _, secret = EndpointRegistry(client, "blog").add(webhook)
         wordpress.set_option("modq_url", modq.base_url)
+        wordpress.set_option("modq_site_key", site_key)
         wordpress.set_option("modq_webhook_secret", secret)
         wordpress.set_option("modq_outage_policy", "hold")
-        yield Stack(modq, client, wordpress)
+        yield Stack(modq, client, wordpress, site_key)
     finally:
         wordpress.teardown()
         worker.terminate()
@@ -107,7 +120,7 @@ def test_a_comment_posted_in_wordpress_reaches_modq_and_is_held(stack: Stack) ->
     mine = next(item for item in queued if item["id"] == modq_id)
     assert mine["external_id"] == str(comment_id)
     assert mine["text"] == "A thoughtful comment about the post."
-    assert mine["thread"] == f"{wp.url}/?p=1"
+    assert mine["thread"].startswith(wp.url) and mine["thread"].endswith("/hello-world/")
 
 
 def test_a_moderators_approval_in_modq_publishes_it_in_wordpress(stack: Stack) -> None:
@@ -166,7 +179,7 @@ def test_a_modq_outage_holds_the_comment_and_wp_cron_sends_it_later(stack: Stack
     wp.run_cron()
     modq_id = wp.meta(comment_id, "modq_id")
     assert modq_id and not wp.meta(comment_id, "_modq_unsent")
-    assert stack.modq_get(f"/v1/comments/{modq_id}").json()["status"] == "pending"
+    assert stack.site_get(f"/v1/comments/{modq_id}").json()["status"] == "pending"
     stack.decide(modq_id, "approve")
     wp.wait_for_status(comment_id, "1")
 
@@ -174,3 +187,50 @@ def test_a_modq_outage_holds_the_comment_and_wp_cron_sends_it_later(stack: Stack
 def test_the_plugin_is_gpl(stack: Stack) -> None:
     header = (Path(__file__).parents[3] / "integrations/wordpress/modq/modq.php").read_text()
     assert "License:           GPL-2.0-or-later" in header
+
+
+def _admin_action(stack: Stack, comment_id: int, action: str, listing: str) -> None:
+    """Click a row action of the comments screen (Spam, Not Spam) as the administrator."""
+    wp = stack.wordpress
+    session = wp.admin_session()
+    page = session.get(f"{wp.url}/wp-admin/edit-comments.php?comment_status={listing}").text
+    found = re.search(
+        rf"comment\.php\?c={comment_id}&#038;action={action}&#038;_wpnonce=([0-9a-f]+)", page
+    )
+    assert found, f"no {action} link for comment {comment_id}"
+    answer = session.get(
+        f"{wp.url}/wp-admin/comment.php",
+        params={"c": comment_id, "action": action, "_wpnonce": found.group(1)},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302
+
+
+def _label(stack: Stack, modq_id: str) -> dict[str, str]:
+    labels = [r for r in read_label_records(stack.redis, "blog") if r["id"] == modq_id]
+    assert labels, f"no label for {modq_id}"
+    return labels[-1]
+
+
+def test_not_spam_in_wordpress_becomes_a_modq_label(stack: Stack) -> None:
+    wp = stack.wordpress
+    comment_id = wp.post_comment("The casino of my home town closed, sadly.")
+    assert wp.comment_status(comment_id) == "spam"
+    modq_id = wp.meta(comment_id, "modq_id")
+    _admin_action(stack, comment_id, "unspamcomment", "spam")
+    label = _label(stack, modq_id)
+    assert label["spam"] == "0"
+    assert stack.site_get(f"/v1/comments/{modq_id}").json()["status"] == "approved"
+    # modq's correction comes back as comment.corrected and publishes the comment
+    wp.wait_for_status(comment_id, "1")
+
+
+def test_spam_in_wordpress_becomes_a_modq_label(stack: Stack) -> None:
+    wp = stack.wordpress
+    comment_id = wp.post_comment("Buy followers cheap at my shop")
+    modq_id = wp.meta(comment_id, "modq_id")
+    _admin_action(stack, comment_id, "spamcomment", "moderated")
+    assert _label(stack, modq_id)["spam"] == "1"
+    assert stack.site_get(f"/v1/comments/{modq_id}").json()["status"] == "rejected"
+    time.sleep(1)  # the correction's webhook changes nothing: the comment is spam already
+    assert wp.comment_status(comment_id) == "spam"

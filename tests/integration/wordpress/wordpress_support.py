@@ -82,7 +82,7 @@ class WordPress:
 
     def sql(self, statement: str, database: bool = True) -> str:
         """Run SQL as root (tab-separated rows, no header)."""
-        command = ["mysql", "-h127.0.0.1", "-P3306", "-uroot", "-N", "-B", "-e", statement]
+        command = ["mysql", "-h127.0.0.1", "-P3306", "-uroot", "-N", "-B", "-r", "-e", statement]
         if database:
             command.insert(1, self.name)
         done = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -140,10 +140,16 @@ class WordPress:
         self.set_option("active_plugins", _php_array(plugins))
 
     def _serve(self) -> None:
+        # Debian's wp-config.php takes WORDPRESS_CONFIG from $_SERVER, where php -S puts
+        # no environment variable: a router script sets it, then lets php -S go on.
+        router = self.directory / "router.php"
+        router.write_text(
+            "<?php\n$_SERVER['WORDPRESS_CONFIG'] = getenv('WORDPRESS_CONFIG');\nreturn false;\n"
+        )
         env = dict(os.environ, WORDPRESS_CONFIG=self.name, PHP_CLI_SERVER_WORKERS="4")
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         self.process = subprocess.Popen(
-            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(WORDPRESS)],
+            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(WORDPRESS), str(router)],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -220,8 +226,10 @@ class WordPress:
         )
 
     def run_cron(self) -> None:
-        """Run due WP-Cron events (the site's own cron is off: DISABLE_WP_CRON)."""
-        requests.get(f"{self.url}/wp-cron.php?doing_wp_cron={time.time():.4f}", timeout=60)
+        """Run due WP-Cron events (the site's own cron is off: DISABLE_WP_CRON), as a
+        system cron job does: no doing_wp_cron parameter, so wp-cron.php takes its lock."""
+        time.sleep(1.1)  # events are due at whole seconds
+        requests.get(f"{self.url}/wp-cron.php", timeout=60)
 
     def admin_session(self) -> requests.Session:
         """A logged-in administrator."""

@@ -154,13 +154,13 @@ class Modq_Comments {
 					);
 				}
 			}
-			update_comment_meta( $id, self::META_REASONS, wp_json_encode( $reasons ) );
+			update_comment_meta( $id, self::META_REASONS, wp_slash( wp_json_encode( $reasons ) ) );
 		} elseif ( ! empty( $answer['reason'] ) ) {
 			$reason = sanitize_key( $answer['reason'] );
-			update_comment_meta( $id, self::META_REASONS, wp_json_encode( array( array( 'code' => $reason, 'message' => $reason ) ) ) );
+			update_comment_meta( $id, self::META_REASONS, wp_slash( wp_json_encode( array( array( 'code' => $reason, 'message' => $reason ) ) ) ) );
 		}
 		if ( isset( $answer['scores'] ) && is_array( $answer['scores'] ) ) {
-			update_comment_meta( $id, self::META_SCORES, wp_json_encode( $answer['scores'] ) );
+			update_comment_meta( $id, self::META_SCORES, wp_slash( wp_json_encode( $answer['scores'] ) ) );
 		}
 	}
 
