@@ -110,6 +110,31 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         redis_server.stop()
 
 
+@dataclass
+class Bridged:
+    """A second WordPress: Debian's Akismet plugin, sent to modq by the bridge."""
+
+    wordpress: WordPress
+    key: str
+
+
+@pytest.fixture(scope="module")
+def bridged(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridged]:
+    key = SiteRegistry(stack.redis).add("akismet-blog")
+    wordpress = WordPress(tmp_path_factory.mktemp("akismet-wp"))
+    bridge = Path(__file__).parents[3] / "integrations/wordpress/modq-akismet-bridge.php"
+    try:
+        wordpress.setup(["akismet/akismet.php"], {"modq-akismet-bridge.php": bridge.read_text()})
+        webhook = f"{wordpress.url}/?rest_route=/modq-akismet/v1/webhook"
+        _, secret = EndpointRegistry(stack.redis, "akismet-blog").add(webhook)
+        wordpress.set_option("wordpress_api_key", key)
+        wordpress.set_option("modq_akismet_url", stack.modq.base_url)
+        wordpress.set_option("modq_akismet_webhook_secret", secret)
+        yield Bridged(wordpress, key)
+    finally:
+        wordpress.teardown()
+
+
 def test_a_comment_posted_in_wordpress_reaches_modq_and_is_held(stack: Stack) -> None:
     wp = stack.wordpress
     comment_id = wp.post_comment("A thoughtful comment about the post.")
@@ -234,3 +259,50 @@ def test_spam_in_wordpress_becomes_a_modq_label(stack: Stack) -> None:
     assert stack.site_get(f"/v1/comments/{modq_id}").json()["status"] == "rejected"
     time.sleep(1)  # the correction's webhook changes nothing: the comment is spam already
     assert wp.comment_status(comment_id) == "spam"
+
+
+def test_akismet_s_comment_check_reaches_modq_through_the_bridge(
+    stack: Stack, bridged: Bridged
+) -> None:
+    wp = bridged.wordpress
+    comment_id = wp.post_comment("Held by modq, filed as spam by Akismet until decided.")
+    assert wp.meta(comment_id, "akismet_result") == "true"
+    assert wp.comment_status(comment_id) == "spam"
+    modq_id = wp.meta(comment_id, "modq_akismet_guid")
+    assert modq_id
+    answer = requests.get(
+        stack.modq.url(f"/v1/comments/{modq_id}"),
+        headers={"Authorization": f"Bearer {bridged.key}"},
+        timeout=10,
+    )
+    assert answer.json()["status"] == "pending"
+
+
+def test_a_later_approval_in_modq_reaches_the_akismet_site_by_webhook(
+    stack: Stack, bridged: Bridged
+) -> None:
+    wp = bridged.wordpress
+    comment_id = wp.post_comment("A fine comment that a moderator will approve.")
+    stack.decide(wp.meta(comment_id, "modq_akismet_guid"), "approve")
+    wp.wait_for_status(comment_id, "1")
+
+
+def test_not_spam_in_akismet_s_wordpress_reaches_modq_as_submit_ham(
+    stack: Stack, bridged: Bridged
+) -> None:
+    wp = bridged.wordpress
+    comment_id = wp.post_comment("Akismet filed this as spam while modq held it.")
+    modq_id = wp.meta(comment_id, "modq_akismet_guid")
+    session = wp.admin_session()
+    page = session.get(f"{wp.url}/wp-admin/edit-comments.php?comment_status=spam").text
+    nonce = re.search(
+        rf"comment\.php\?c={comment_id}&#038;action=unspamcomment&#038;_wpnonce=([0-9a-f]+)", page
+    )
+    assert nonce
+    session.get(
+        f"{wp.url}/wp-admin/comment.php",
+        params={"c": comment_id, "action": "unspamcomment", "_wpnonce": nonce.group(1)},
+        allow_redirects=False,
+    )
+    labels = [r for r in read_label_records(stack.redis, "akismet-blog") if r["id"] == modq_id]
+    assert labels and labels[-1]["spam"] == "0"

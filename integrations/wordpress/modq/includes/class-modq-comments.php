@@ -202,7 +202,7 @@ class Modq_Comments {
 		$comments = get_comments(
 			array(
 				'meta_key' => self::META_UNSENT, // phpcs:ignore WordPress.DB.SlowDBQuery
-				'status'   => 'all',
+				'status'   => 'any',
 				'number'   => self::BATCH,
 				'orderby'  => 'comment_ID',
 				'order'    => 'ASC',
@@ -285,7 +285,7 @@ class Modq_Comments {
 			array(
 				'meta_key'   => self::META_ID, // phpcs:ignore WordPress.DB.SlowDBQuery
 				'meta_value' => $modq_id, // phpcs:ignore WordPress.DB.SlowDBQuery
-				'status'     => 'all',
+				'status'     => 'any',
 				'number'     => 1,
 			)
 		);

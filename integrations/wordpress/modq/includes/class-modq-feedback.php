@@ -88,7 +88,7 @@ class Modq_Feedback {
 		$comments = get_comments(
 			array(
 				'meta_key' => self::META_UNSENT, // phpcs:ignore WordPress.DB.SlowDBQuery
-				'status'   => 'all',
+				'status'   => 'any',
 				'number'   => Modq_Comments::BATCH,
 			)
 		);
