@@ -122,7 +122,7 @@ def compare(revision: str, rounds: int, out_dir: Path, site: bool = False) -> di
         env = http.bench_environment(work)
         with RedisServer(work / "redis") as redis_server:
             headers = {"Authorization": f"Bearer {_add_site(redis_server.url)}"} if site else {}
-            http.wrk_script([json.dumps(c) for c in comments], script, headers=headers)
+            http.wrk_script([json.dumps(c) for c in comments], script, headers)
             env["MODQ_REDIS_URL"] = redis_server.url
             redis_pid = redis_server.process.pid if redis_server.process else None
             served: dict[str, http.Served] = {}

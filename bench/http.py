@@ -125,9 +125,9 @@ def akismet_form(comment: dict[str, str], index: int) -> str:
 def wrk_script(
     bodies: list[str],
     path: Path,
+    headers: dict[str, str] | None = None,
     target: str = "/v1/comments",
     content_type: str = "application/json",
-    headers: dict[str, str] | None = None,
 ) -> None:
     """A wrk Lua script that rotates the bodies and prints a JSON summary at the end."""
     quoted = ",\n".join("[==[" + body + "]==]" for body in bodies)
@@ -425,8 +425,8 @@ def run(out_dir: Path) -> dict[str, Any]:
         wrk_script(
             [akismet_form(c, i) for i, c in enumerate(comments)],
             akismet_script,
-            "/1.1/comment-check",
-            "application/x-www-form-urlencoded",
+            target="/1.1/comment-check",
+            content_type="application/x-www-form-urlencoded",
         )
         env = bench_environment(work)
         with RedisServer(work / "redis") as redis_server:

@@ -366,3 +366,42 @@ class RelayedCommentIn(CommentIn):
             ):
                 return None
         return value
+
+
+class AkismetCommentIn(BaseModel):
+    """An Akismet client's comment (documentation: the Akismet views read the form themselves)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    api_key: str | None = Field(
+        None, description="The site key (or `key`, or the Host's first label: KEY.host)."
+    )
+    blog: str | None = Field(None, description="The site's address; kept as `blog`.")
+    user_ip: str = Field(description="The commenter's IP address (native `ip`).")
+    user_agent: str | None = Field(None, description="Native `user_agent`.")
+    referrer: str | None = Field(None, description="Native `referrer`.")
+    permalink: str | None = Field(
+        None, description="The page commented on; kept, and the `thread` up to 200 characters."
+    )
+    comment_type: str | None = Field(None, description="comment, reply, forum-post, ...; kept.")
+    comment_author: str | None = Field(None, description="Native `name` (may be missing).")
+    comment_author_email: str | None = Field(
+        None, description="Native `email`; left out when it is not an address."
+    )
+    comment_author_url: str | None = Field(
+        None, description="Native `url`; left out when it is not http(s)."
+    )
+    comment_content: str = Field(description="Native `text`.")
+    comment_date_gmt: str | None = Field(None, description="Kept as sent.")
+    blog_lang: str | None = Field(None, description="Kept as `lang`.")
+    user_role: str | None = Field(None, description="`administrator`: never spam.")
+    is_test: str | None = Field(None, description="`1`: score and answer, store nothing.")
+    honeypot_field_name: str | None = Field(
+        None, description="Names a field of this form that a person leaves empty: filled rejects."
+    )
+    recheck_reason: str | None = Field(
+        None, description="A recheck: the comment stored already answers."
+    )
+    guid: str | None = Field(
+        None, description="submit-spam/ham: the X-akismet-guid comment-check answered."
+    )

@@ -19,6 +19,10 @@ below runs unchanged on Redis Cluster). Keys this module writes:
   | model_version  | the model that scored it |
   | created_at     | unix seconds (float) |
   | decided_at, decided_by, decision_reason | written by the queue when a moderator decides |
+  | source         | ``akismet`` for a comment an Akismet client sent (else absent) |
+  | akismet_lookup | the digest naming its ``keys.akismet_lookup`` key (delete both to erase) |
+  | permalink, comment_type, comment_date_gmt, lang, blog |
+  |                | an Akismet client's fields, as sent (``service.integrations.akismet``) |
 
 - ``keys.queue_pending()`` — zset; a pending comment's id scored by ``created_at``,
   added in the same script that writes the hash.

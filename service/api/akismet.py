@@ -1,55 +1,37 @@
 """The Akismet-compatible API: Akismet's clients and plugins use modq unchanged.
 
 Form-encoded as Akismet documents (``service.integrations.akismet`` reads the
-protocol); a comment-check goes through the native intake (``service.intake``) and
-is stored and queued like a ``POST /v1/comments`` of the key's site.
+protocol, ``service.http.akismet_request`` the requests); a comment-check goes through
+the native intake (``service.http.intake``) and is stored and queued like a
+``POST /v1/comments`` of the key's site.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from contextlib import nullcontext
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify
 
 from service import keys
-from service.context import services
-from service.errors import APIError, ValidationError, error_response
-from service.intake import judge_comment, validate_comment
+from service.context import Services, services
+from service.domain import CommentStatus
+from service.errors import APIError, error_response
+from service.http.akismet_request import (
+    InvalidKeyError,
+    authenticate,
+    read_form,
+    validated_fields,
+)
+from service.http.intake import judge_comment
 from service.integrations import akismet
-from service.integrations.akismet_feedback import give_feedback
-from service.payload import read_payload
+from service.integrations.akismet_feedback import find_comment, give_feedback
+from service.openapi import documented
 from service.queue import Feedback, ReviewQueue
-from service.schemas import RelayedCommentIn
-from service.sites import Site, SiteRegistry
+from service.schemas import AkismetCommentIn
 
 bp = Blueprint("akismet", __name__)
-
-# Native field -> the Akismet field a client sent it as, to name bad fields its way.
-_THEIR_NAMES = {ours: theirs for theirs, ours in akismet.NATIVE_FIELDS.items()} | {
-    "thread": "permalink"
-}
-
-
-class InvalidAkismetCommentError(ValidationError):
-    code, message = "invalid_comment", "Some fields of the comment are invalid."
-
-
-class InvalidKeyError(Exception):
-    """No key, or one that is no site's: Akismet's ``invalid`` answer."""
-
-    def __init__(self, help_text: str) -> None:
-        super().__init__(help_text)
-        self.help_text = help_text
-
-
-class Caller:
-    """Who calls: a site, or nobody in particular while no site exists (open mode)."""
-
-    def __init__(self, site: Site | None) -> None:
-        self.site = site
-        self.name = site.name if site else keys.DEFAULT_NAMESPACE
-        self.namespace = site.namespace if site else keys.DEFAULT_NAMESPACE
+TEXT = "text/plain"
 
 
 @bp.errorhandler(InvalidKeyError)
@@ -67,28 +49,45 @@ def _api_error(error: APIError) -> Response:
 
 
 @bp.post("/1.1/comment-check")
+@documented(
+    "Akismet comment-check: `true` (held or rejected, rejected adds X-akismet-pro-tip: "
+    "discard) or `false` (approved), X-akismet-guid the modq id; `invalid` for a bad key",
+    request=AkismetCommentIn,
+    form=True,
+    errors=(400, 413, 415, 422, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def comment_check() -> Response:
     """Score, store and queue a comment; ``true`` unless it is approved."""
     ctx = services()
-    form = _form()
-    caller = _authenticate(form)
+    form = read_form()
+    caller = authenticate(form)
     comment = akismet.read_comment(form)
+    if comment.recheck:
+        # WordPress rechecks the comments it holds: the one stored already answers.
+        found = _stored(ctx, comment, caller.namespace)
+        if found is not None:
+            return _text(*akismet.check_answer(CommentStatus(found["status"]), found["id"]))
     storing = not comment.is_test
-    with ctx.scorer.coming():
-        fields = _validated_fields(comment)
-        counters = (keys.akismet_usage(akismet.usage_month(time.time()), caller.namespace),)
+    # Announced to both batchers, as a native post is (service/api/comments.py); a test
+    # call writes nothing, so the write batch does not wait for it.
+    with ctx.scorer.coming(), ctx.writes.coming() if storing else nullcontext():
+        fields = validated_fields(comment)
+        ns = caller.namespace
         judged = judge_comment(
             ctx,
             fields,
             honeypot_filled=comment.honeypot_filled,
             trusted=comment.trusted,
-            namespace=caller.namespace,
-            index_keys=(keys.akismet_lookup(comment.lookup_digest, caller.namespace),),
-            counter_keys=counters,
+            namespace=ns,
+            index_keys=(keys.akismet_lookup(comment.lookup_digest, ns),),
+            counter_keys=(keys.akismet_usage(akismet.usage_month(time.time()), ns),),
         )
-    new = judged.comment
+        new = judged.comment
+        if storing:
+            ctx.store.save(new)
     if storing:
-        ctx.store.save(new)
         g.comment_id, g.decision = new.id, new.status.value
         judged.outcome.record_metrics()
     body, headers = akismet.check_answer(new.status, new.id)
@@ -96,31 +95,60 @@ def comment_check() -> Response:
 
 
 @bp.post("/1.1/submit-spam")
+@documented(
+    "Akismet submit-spam: feedback on the comment (by guid, else author, content and IP)",
+    request=AkismetCommentIn,
+    form=True,
+    errors=(400, 413, 415, 422, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def submit_spam() -> Response:
     """The site says this comment is spam."""
     return _submit(Feedback.SPAM)
 
 
 @bp.post("/1.1/submit-ham")
+@documented(
+    "Akismet submit-ham: feedback on the comment (by guid, else author, content and IP)",
+    request=AkismetCommentIn,
+    form=True,
+    errors=(400, 413, 415, 422, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def submit_ham() -> Response:
     """The site says this comment is not spam."""
     return _submit(Feedback.HAM)
 
 
 @bp.post("/1.1/verify-key")
+@documented(
+    "Akismet verify-key (`key` or `api_key`): `valid` or `invalid`",
+    form=True,
+    errors=(400, 413, 415, 503),
+    tag="akismet",
+    response_type=TEXT,
+)
 def verify_key() -> Response:
     """``valid`` for a site's key, else ``invalid``."""
     try:
-        _authenticate(_form())
+        authenticate(read_form())
     except InvalidKeyError as error:
         return _text(akismet.INVALID, {akismet.DEBUG_HEADER: error.help_text})
     return _text(akismet.VALID)
 
 
 @bp.route("/1.2/usage-limit", methods=["GET", "POST"])
+@documented(
+    "Akismet usage-limit: this month's comment-checks of the key's site, no limit",
+    query={"api_key": "The site key (or in a POST's form body)."},
+    errors=(400, 413, 415, 503),
+    tag="akismet",
+)
 def usage_limit() -> Response:
     """This month's comment-checks of the key's site; modq sets no limit."""
-    caller = _authenticate(_form())
+    caller = authenticate(read_form())
     ctx = services()
     used = ctx.redis.get(keys.akismet_usage(akismet.usage_month(time.time()), caller.namespace))
     return jsonify(akismet.usage_answer(int(str(used)) if used else 0))
@@ -128,11 +156,11 @@ def usage_limit() -> Response:
 
 def _submit(label: Feedback) -> Response:
     ctx = services()
-    form = _form()
-    caller = _authenticate(form)
+    form = read_form()
+    caller = authenticate(form)
     comment = akismet.read_comment(form)
     if not comment.is_test:
-        _validated_fields(comment)
+        validated_fields(comment)
         queue = ReviewQueue(
             ctx.redis, lease_seconds=ctx.settings.lease_seconds, namespace=caller.namespace
         )
@@ -141,36 +169,12 @@ def _submit(label: Feedback) -> Response:
     return _text(akismet.SUBMIT_ANSWER)
 
 
-def _form() -> dict[str, str]:
-    """The request's fields: the form body of a POST, the query of a GET."""
-    if request.method == "GET":
-        return {name: value for name, value in request.args.items()}
-    body: dict[str, Any] = read_payload(request, services().settings.max_body_bytes)
-    return {name: value if isinstance(value, str) else str(value) for name, value in body.items()}
-
-
-def _authenticate(form: dict[str, str]) -> Caller:
-    """The key's site; any key while no site exists; else Akismet's ``invalid``."""
-    key = akismet.request_key(form, request.host)
-    if key is None:
-        raise InvalidKeyError(akismet.MISSING_KEY_HELP)
-    registry = SiteRegistry(services().redis)
-    site = registry.authenticate(key)
-    if site is None and registry.any():
-        raise InvalidKeyError(akismet.WRONG_KEY_HELP)
-    return Caller(site)
-
-
-def _validated_fields(comment: akismet.AkismetComment) -> dict[str, Any]:
-    """The comment's fields checked by the native rules (bad ones named Akismet's way)."""
-    if "ip" not in comment.native:
-        raise InvalidAkismetCommentError(fields={"user_ip": "Missing required field."})
-    try:
-        valid = validate_comment(services().settings, comment.native, RelayedCommentIn)
-    except ValidationError as error:
-        named = {_THEIR_NAMES.get(k, k): v for k, v in (error.fields or {}).items()}
-        raise InvalidAkismetCommentError(fields=named) from None
-    return valid.model_dump() | comment.kept
+def _stored(
+    ctx: Services, comment: akismet.AkismetComment, namespace: str
+) -> dict[str, str] | None:
+    """The stored comment a recheck means (by guid, else author, content and IP)."""
+    comment_id = find_comment(ctx.redis, comment, namespace)
+    return None if comment_id is None else ctx.store.load(comment_id, namespace)
 
 
 def _text(body: str, headers: dict[str, str] | None = None) -> Response:

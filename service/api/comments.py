@@ -10,8 +10,8 @@ from pydantic import ValidationError as PydanticValidationError
 from service.context import services
 from service.domain import is_comment_id
 from service.errors import NotFoundError, ValidationError
+from service.http.intake import judge_comment, validate_comment
 from service.http.site_auth import current_namespace, current_site, require_site
-from service.intake import judge_comment, validate_comment
 from service.openapi import documented
 from service.payload import client_ip, read_payload
 from service.presenters import comment_view, iso_time

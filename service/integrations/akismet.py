@@ -81,6 +81,8 @@ class AkismetComment:
     # is_test=1: score and answer, store nothing.
     is_test: bool = False
     guid: str | None = None
+    # recheck_reason sent: the site asks again about a comment it sent before.
+    recheck: bool = False
 
     @property
     def lookup_digest(self) -> str:
@@ -115,7 +117,9 @@ def host_key(host: str | None) -> str | None:
     label, dot, rest = name.partition(".")
     if not dot or not rest or not label or label.lower() in NOT_KEYS:
         return None
-    return label
+    # Host names are case-insensitive (clients and proxies may lowercase them); site
+    # keys are lowercase hex.
+    return label.lower()
 
 
 def read_comment(form: Mapping[str, str]) -> AkismetComment:
@@ -134,6 +138,10 @@ def read_comment(form: Mapping[str, str]) -> AkismetComment:
     if permalink and len(permalink) <= THREAD_MAX_CHARS:
         native["thread"] = permalink
     kept["source"] = SOURCE
+    # The comment names its lookup key, so that erasing the comment can delete it too.
+    kept["akismet_lookup"] = lookup_digest(
+        native.get("name", ""), native.get("text", ""), native.get("ip", "")
+    )
     honeypot_name = form.get("honeypot_field_name", "").strip()
     honeypot_filled = bool(honeypot_name) and bool(form.get(honeypot_name, "").strip())
     return AkismetComment(
@@ -143,6 +151,7 @@ def read_comment(form: Mapping[str, str]) -> AkismetComment:
         trusted=form.get("user_role", "").strip().lower() == "administrator",
         is_test=_flag(form.get("is_test", "")),
         guid=form.get("guid", "").strip() or None,
+        recheck=bool(form.get("recheck_reason", "").strip()),
     )
 
 

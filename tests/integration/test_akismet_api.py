@@ -263,12 +263,9 @@ def test_submit_ham_by_author_content_and_ip_approves_the_held_comment(
 ) -> None:
     key = sites["blog-a"]
     guid = check(http, key, comment_content="A deal for you").headers["X-akismet-guid"]
-    assert (
-        redis_client.get(
-            keys.akismet_lookup(lookup_digest("Ada", "A deal for you", "203.0.113.7"), "blog-a")
-        )
-        == guid
-    )
+    digest = lookup_digest("Ada", "A deal for you", "203.0.113.7")
+    assert redis_client.get(keys.akismet_lookup(digest, "blog-a")) == guid
+    assert redis_client.hget(keys.comment(guid, "blog-a"), "akismet_lookup") == digest
     answer = http.post(
         "/1.1/submit-ham", data={**comment(comment_content="A deal for you"), "api_key": key}
     )
@@ -308,3 +305,20 @@ def test_another_sites_guid_is_not_found(
 def test_submit_with_a_bad_key_is_invalid(http: FlaskClient, sites: dict[str, str]) -> None:
     answer = http.post("/1.1/submit-ham", data={**comment(), "api_key": "wrong"})
     assert answer.get_data(as_text=True) == "invalid"
+
+
+def test_a_recheck_answers_from_the_comment_already_stored(
+    http: FlaskClient, redis_client: redis.Redis, sites: dict[str, str]
+) -> None:
+    key = sites["blog-a"]
+    guid = check(http, key, comment_content="A deal to recheck").headers["X-akismet-guid"]
+    again = check(http, key, comment_content="A deal to recheck", recheck_reason="recheck_queue")
+    assert again.get_data(as_text=True) == "true"
+    assert again.headers["X-akismet-guid"] == guid
+    assert redis_client.zcard(keys.queue_pending("blog-a")) == 1  # no second copy
+    http.post(
+        "/1.1/submit-ham", data={**comment(comment_content="x"), "api_key": key, "guid": guid}
+    )
+    after = check(http, key, comment_content="A deal to recheck", recheck_reason="edit")
+    assert after.get_data(as_text=True) == "false"
+    assert after.headers["X-akismet-guid"] == guid

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import redis
@@ -161,3 +162,19 @@ def test_batched_writes_recover_when_redis_forgot_the_script(redis_client: redis
     batch = [comment(), comment()]
     assert all(r.created for r in store._save_many(batch))  # type: ignore[union-attr]
     assert all(redis_client.exists(keys.comment(c.id)) for c in batch)
+
+
+def test_index_keys_and_counters_are_written_with_the_comment(redis_client: redis.Redis) -> None:
+    store = CommentStore(redis_client)
+    index, counter = keys.akismet_lookup("d1"), keys.akismet_usage("2026-12")
+    first, second = (
+        replace(comment(thread="/t", external_id=ext), index_keys=(index,), counter_keys=(counter,))
+        for ext in ("1", "2")
+    )
+    store.save(first)
+    assert redis_client.get(index) == first.id and redis_client.get(counter) == "1"
+    store.save(second)  # the latest comment wins the index; the counter counts both
+    assert redis_client.get(index) == second.id and redis_client.get(counter) == "2"
+    again = store.save(replace(first, id=new_comment_id()))  # a retry: nothing is written
+    assert not again.created
+    assert redis_client.get(index) == second.id and redis_client.get(counter) == "2"
