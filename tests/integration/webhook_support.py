@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import redis
 from standardwebhooks.webhooks import Webhook
+
+from service.domain import CommentStatus, new_comment_id
+from service.store import CommentStore, NewComment
 
 
 @dataclass
@@ -111,3 +115,32 @@ def verify(received: Received, secret: str) -> dict[str, Any]:
     """Check the signature with the reference `standardwebhooks` library; the payload."""
     payload: dict[str, Any] = Webhook(secret).verify(received.body, received.headers)
     return payload
+
+
+def store_comment(
+    client: redis.Redis, status: CommentStatus = CommentStatus.PENDING, **fields: str
+) -> str:
+    """Store a comment through the intake's own script (so comment.created is written)."""
+    created = time.time()
+    comment_id = new_comment_id(int(created * 1000))
+    CommentStore(client).save(
+        NewComment(
+            id=comment_id,
+            created_at=created,
+            status=status,
+            verdict=status,
+            mode="enforce",
+            fields={
+                "name": "Pat",
+                "email": "pat@example.com",
+                "text": "A secret text",
+                "thread": "/news/1",
+                **fields,
+            },
+            spam=0.7,
+            toxicity=0.1,
+            reasons=[{"code": "spam_model", "message": "looks like spam"}],
+            model_version="test",
+        )
+    )
+    return comment_id

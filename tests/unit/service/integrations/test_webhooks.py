@@ -14,7 +14,7 @@ import redis
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from service import keys
-from service.domain import CommentStatus, new_comment_id
+from service.domain import CommentStatus
 from service.integrations.webhooks.endpoints import EndpointError, EndpointRegistry
 from service.integrations.webhooks.events import EventType
 from service.integrations.webhooks.outbox import Outbox
@@ -25,8 +25,7 @@ from service.integrations.webhooks.worker import DeliveryWorker, now_ms
 from service.queue import Decision, RejectReason, ReviewQueue
 from service.redis_server import RedisServer
 from service.settings import Settings
-from service.store import CommentStore, NewComment
-from tests.integration.webhook_support import Answer, Received, Receiver, verify
+from tests.integration.webhook_support import Answer, Received, Receiver, store_comment, verify
 
 SETTINGS = Settings(
     webhook_timeout=1.0,
@@ -34,34 +33,6 @@ SETTINGS = Settings(
     webhook_retry_schedule=(0.2, 0.2, 0.2),
     webhook_concurrency=4,
 )
-
-
-def _comment(
-    client: redis.Redis, status: CommentStatus = CommentStatus.PENDING, **fields: str
-) -> str:
-    created = time.time()
-    comment_id = new_comment_id(int(created * 1000))
-    CommentStore(client).save(
-        NewComment(
-            id=comment_id,
-            created_at=created,
-            status=status,
-            verdict=status,
-            mode="enforce",
-            fields={
-                "name": "Pat",
-                "email": "pat@example.com",
-                "text": "A secret text",
-                "thread": "/news/1",
-                **fields,
-            },
-            spam=0.7,
-            toxicity=0.1,
-            reasons=[{"code": "spam_model", "message": "looks like spam"}],
-            model_version="test",
-        )
-    )
-    return comment_id
 
 
 class Running:
@@ -127,7 +98,7 @@ def test_created_and_decided_arrive_signed_in_order_without_email_or_text(
     redis_client: redis.Redis, receiver: Receiver, worker: Running
 ) -> None:
     _endpoint, secret = EndpointRegistry(redis_client).add(receiver.url)
-    comment_id = _comment(redis_client, external_id="wp-7")
+    comment_id = store_comment(redis_client, external_id="wp-7")
     ReviewQueue(redis_client).decide(comment_id, "alice", Decision.REJECT, RejectReason.SPAM)
     receiver.wait_for(lambda got: len(got) >= 2)
     first, second = (verify(r, secret) for r in receiver.received[:2])
@@ -151,7 +122,7 @@ def test_a_corrected_entry_becomes_comment_corrected(
     redis_client: redis.Redis, receiver: Receiver, worker: Running
 ) -> None:
     EndpointRegistry(redis_client).add(receiver.url, (EventType.CORRECTED,))
-    comment_id = _comment(redis_client, CommentStatus.APPROVED)
+    comment_id = store_comment(redis_client, CommentStatus.APPROVED)
     redis_client.xadd(
         keys.decisions(),
         {
@@ -171,7 +142,7 @@ def test_a_corrected_entry_becomes_comment_corrected(
 
 def test_without_a_created_subscriber_the_intake_writes_no_event(redis_client: redis.Redis) -> None:
     EndpointRegistry(redis_client).add("http://127.0.0.1:9/h", (EventType.DECIDED,))
-    _comment(redis_client)
+    store_comment(redis_client)
     assert redis_client.exists(keys.created_events()) == 0
 
 
@@ -180,10 +151,10 @@ def test_events_before_the_endpoint_existed_are_not_sent(
 ) -> None:
     registry = EndpointRegistry(redis_client)
     registry.add("http://127.0.0.1:9/other")  # turns the created stream on
-    early = _comment(redis_client)
+    early = store_comment(redis_client)
     time.sleep(0.01)
     registry.add(receiver.url)
-    late = _comment(redis_client)
+    late = store_comment(redis_client)
     router = Router(redis_client)
     router.route(now_ms())
     outbox = Outbox(redis_client)
@@ -199,7 +170,7 @@ def test_500s_are_retried_until_delivered(
     answers = iter([500, 503])
     receiver.answer = lambda _: (next(answers, 200), {}, 0.0)
     _endpoint, _secret = EndpointRegistry(redis_client).add(receiver.url)
-    _comment(redis_client)
+    store_comment(redis_client)
     receiver.wait_for(lambda got: len(got) >= 3)
     ids = {r.headers["webhook-id"] for r in receiver.received}
     assert len(ids) == 1  # the same message each time
@@ -215,7 +186,7 @@ def test_exhausted_retries_fail_and_can_be_replayed(
 ) -> None:
     receiver.answer = lambda _: (500, {}, 0.0)
     EndpointRegistry(redis_client).add(receiver.url)
-    _comment(redis_client)
+    store_comment(redis_client)
     outbox = Outbox(redis_client)
     deadline = time.monotonic() + 10
     while not outbox.failed() and time.monotonic() < deadline:
@@ -234,11 +205,11 @@ def test_410_disables_the_endpoint_and_later_messages_fail_too(
     receiver.answer = lambda _: (410, {}, 0.0)
     registry = EndpointRegistry(redis_client)
     endpoint, _ = registry.add(receiver.url)
-    _comment(redis_client)
+    store_comment(redis_client)
     receiver.wait_for(lambda got: len(got) >= 1)
     time.sleep(0.3)
     assert registry.get(endpoint.id).disabled
-    _comment(redis_client)
+    store_comment(redis_client)
     time.sleep(0.5)
     assert len(receiver.received) == 1
     outbox = Outbox(redis_client)
@@ -255,7 +226,7 @@ def test_429_waits_for_retry_after(
     answers = iter([(429, {"Retry-After": "1"}, 0.0)])
     receiver.answer = lambda _: next(answers, (204, {}, 0.0))
     EndpointRegistry(redis_client).add(receiver.url)
-    _comment(redis_client)
+    store_comment(redis_client)
     receiver.wait_for(lambda got: len(got) >= 2, timeout=10)
     gap = receiver.received[1].at - receiver.received[0].at
     assert gap >= 0.95  # not the 0.2 s of the schedule
@@ -274,8 +245,8 @@ def test_a_slow_receiver_times_out_and_is_retried_without_holding_others(
 
     receiver.answer = answer
     EndpointRegistry(redis_client).add(receiver.url, (EventType.CREATED,))
-    _comment(redis_client, external_id="slow")
-    _comment(redis_client, external_id="fast")
+    store_comment(redis_client, external_id="slow")
+    store_comment(redis_client, external_id="fast")
     receiver.wait_for(lambda got: len(got) >= 3, timeout=10)
     order = [r.event["data"]["external_id"] for r in receiver.received]
     assert order.index("fast") < 2  # not held behind the slow one
@@ -289,7 +260,7 @@ def test_a_receiver_down_for_a_while_gets_everything_after(
     port = receiver.port
     receiver.stop()  # down: connection refused
     _endpoint, _ = EndpointRegistry(redis_client).add(f"http://127.0.0.1:{port}/hooks")
-    ids = [_comment(redis_client) for _ in range(5)]
+    ids = [store_comment(redis_client) for _ in range(5)]
     time.sleep(0.5)
     receiver.start(port)
     try:
@@ -308,7 +279,7 @@ def test_one_comments_events_keep_their_order_through_retries(
         0.0,
     )
     EndpointRegistry(redis_client).add(receiver.url)
-    comment_id = _comment(redis_client)
+    comment_id = store_comment(redis_client)
     ReviewQueue(redis_client).decide(comment_id, "alice", Decision.APPROVE)
     receiver.wait_for(lambda got: "comment.decided" in _types(got))
     assert _types(receiver.received) == ["comment.created"] * 3 + ["comment.decided"]
@@ -319,7 +290,7 @@ def test_two_workers_share_the_work_without_double_sending(
 ) -> None:
     receiver.answer = lambda _: (204, {}, 0.02)
     EndpointRegistry(redis_client).add(receiver.url, (EventType.CREATED,))
-    ids = [_comment(redis_client) for _ in range(30)]
+    ids = [store_comment(redis_client) for _ in range(30)]
     workers = [Running(redis_client), Running(redis_client)]
     try:
         receiver.wait_for(lambda got: len(got) >= 30, timeout=20)
@@ -334,7 +305,7 @@ def test_a_worker_that_dies_mid_delivery_leaves_the_message_to_another(
     redis_client: redis.Redis, receiver: Receiver
 ) -> None:
     EndpointRegistry(redis_client).add(receiver.url, (EventType.CREATED,))
-    comment_id = _comment(redis_client)
+    comment_id = store_comment(redis_client)
     Router(redis_client).route(now_ms())
     [claimed] = Outbox(redis_client).claim(1, 500, now_ms())  # then "dies"
     running = Running(redis_client)
@@ -355,7 +326,7 @@ def test_pending_deliveries_survive_a_redis_restart(own_redis: RedisServer) -> N
     port = receiver.port
     receiver.stop()
     EndpointRegistry(client).add(f"http://127.0.0.1:{port}/hooks", (EventType.CREATED,))
-    ids = [_comment(client) for _ in range(3)]
+    ids = [store_comment(client) for _ in range(3)]
     running = Running(client)
     try:
         time.sleep(0.5)  # routed, tried, refused, waiting to retry
