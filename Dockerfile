@@ -36,4 +36,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('MODQ_PORT', '8000'), timeout=2)"]
 # Exec form: gunicorn is PID 1, so it gets SIGTERM itself and drains its workers.
-CMD ["gunicorn", "-c", "python:service.gunicorn_config"]
+CMD ["gunicorn", "-c", "python:service.runtime.gunicorn_config"]

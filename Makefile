@@ -44,9 +44,10 @@ evaluate: $(STAMP) ## Evaluate the current model on held-out splits of DATA; wri
 bench: $(STAMP) ## Performance benchmark (classifier, in-process and HTTP), results in var/bench/
 	$(BIN)/python -m bench
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and import-linter's layer contracts (pyproject.toml)
 	$(BIN)/ruff check service classifier tests bench
 	$(BIN)/ruff format --check service classifier tests bench
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format service classifier tests bench

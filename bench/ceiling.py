@@ -1,6 +1,6 @@
 """The ceiling of the HTTP benchmark: bare Flask that only parses the JSON and answers.
 
-Served by gunicorn with modq's own settings (service/gunicorn_config.py), so the
+Served by gunicorn with modq's own settings (service/runtime/gunicorn_config.py), so the
 ratio intake/ceiling measures what modq's work costs, not the server's.
 """
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import http
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 
 ROUNDS = 10
 SECONDS = 4  # per measured run
@@ -230,7 +230,7 @@ class _SlowWebhook:
                 [
                     sys.executable,
                     "-c",
-                    "from service.cli import main; main()",
+                    "from service.cli.main import main; main()",
                     "webhooks",
                     "worker",
                 ],

@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 
 CONNECTIONS = 16
 SECONDS = 5  # per measured run
@@ -204,7 +204,7 @@ def serve(
         port = int(listener.getsockname()[1])
         child_env = {**env, "MODQ_PORT": str(port), "MODQ_HOST": "127.0.0.1"}
         command = [*prefix, sys.executable, "-m", "gunicorn"]
-        command += ["-c", "python:service.gunicorn_config", *gunicorn_args]
+        command += ["-c", "python:service.runtime.gunicorn_config", *gunicorn_args]
         command += ["--bind", f"fd://{listener.fileno()}", app]
         with open(log, "wb") as out:
             process = subprocess.Popen(

@@ -77,7 +77,7 @@ def _apps(work: Path, redis_url: str) -> Iterator[tuple[WSGIApp, WSGIApp]]:
     (work / "metrics").mkdir(parents=True, exist_ok=True)
     try:
         from bench.ceiling import app as ceiling
-        from service.app import create_app
+        from service.http.app import create_app
 
         yield create_app(), ceiling
     finally:
@@ -88,7 +88,7 @@ def _apps(work: Path, redis_url: str) -> Iterator[tuple[WSGIApp, WSGIApp]]:
 @contextlib.contextmanager
 def _served_apps() -> Iterator[tuple[WSGIApp, WSGIApp]]:
     """Both apps on a private Redis in a temporary directory."""
-    from service.redis_server import RedisServer
+    from service.runtime.redis_server import RedisServer
 
     with tempfile.TemporaryDirectory(prefix="modq-bench-") as tmp:
         work = Path(tmp)

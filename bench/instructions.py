@@ -30,7 +30,7 @@ from typing import Any
 import requests
 
 from bench.http import invented_comments, serve, stop
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 
 WARMUP = 20
 REQUESTS = 300

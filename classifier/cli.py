@@ -1,6 +1,6 @@
 """The classifier's part of the ``modq`` command: ``train`` and ``score``.
 
-``cli`` is a click group; ``service.cli`` adds the service's commands to it.
+``cli`` is a click group; ``service.cli.main`` adds the service's commands to it.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def score(model_dir: Path | None, in_csv: Path, output: Path | None) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``modq`` console script (until service.cli takes it over)."""
+    """Entry point of the ``modq`` console script (until service.cli.main takes it over)."""
     cli()
 
 

@@ -782,7 +782,7 @@ class FeatureBatch:
         """X @ weights for a weight vector of length n_features + len(META).
 
         A row's result is the same to the last bit whatever the batch around it, so a
-        comment scores the same alone and coalesced with others (``service.batching``).
+        comment scores the same alone and coalesced with others (``service.concurrency.batching``).
         """
         text = np.bincount(self.rows, weights[self.columns], minlength=self.n_rows) * self.scale
         if self.meta.shape[1]:

@@ -51,8 +51,8 @@ from classifier.promotion import list_models, promote
 from classifier.registry import current_version
 from classifier.retraining import fit_candidate, gate, moderator_rows
 from classifier.train import train
-from service.decision_log import read_labels
-from service.redis_server import RedisServer, free_port
+from service.store.decision_log import read_labels
+from service.runtime.redis_server import RedisServer, free_port
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,7 @@ class Service:
         )
         log_file = open(self.work / "gunicorn.log", "ab")  # noqa: SIM115 - the child owns it
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_config"],
+            [sys.executable, "-m", "gunicorn", "-c", "python:service.runtime.gunicorn_config"],
             cwd=ROOT,
             env=self.env,
             stdout=log_file,

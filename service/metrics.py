@@ -13,7 +13,7 @@ sample and flush. ``/metrics`` flushes its own process before rendering, and a
 worker flushes as it exits, so a scrape lags the other workers by at most that
 interval. Written one by one, each update is a locked write to a memory-mapped
 file and a ``getpid()``: eight per comment, 6-11 % of the intake's CPU (experiments/SPEED.md,
-ninth session).
+2026-11-28, c415517 on the slow kind).
 """
 
 from __future__ import annotations
@@ -25,18 +25,11 @@ import threading
 import time
 from bisect import bisect_left
 from collections import deque
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
     Counter,
     Histogram,
-    generate_latest,
-    multiprocess,
 )
 
 REQUESTS = Counter(
@@ -198,39 +191,3 @@ def record_decision(status: str, verdict: str, spam: float, toxicity: float) -> 
     increment(_child(DECISIONS, status, verdict))
     observe(_child(SCORES, "spam"), spam)
     observe(_child(SCORES, "toxicity"), toxicity)
-
-
-# Any token is a valid HTTP method: a client inventing them must not grow the labels
-# (nor the children cache above) without bound.
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-def install_metrics(app: Flask) -> None:
-    """Time and count every request by its route."""
-
-    @app.before_request
-    def _start_timer() -> None:
-        g.metrics_started = time.perf_counter()
-
-    @app.after_request
-    def _observe(response: Response) -> Response:
-        started = g.pop("metrics_started", None)
-        rule = request.url_rule
-        endpoint = rule.rule if rule is not None else "unmatched"
-        method = request.method if request.method in _METHODS else "other"
-        increment(_child(REQUESTS, endpoint, method, response.status_code))
-        if started is not None:
-            observe(_child(LATENCY, endpoint), time.perf_counter() - started)
-        return response
-
-
-def render_metrics(multiprocess_dir: Path | None) -> Response:
-    """The exposition text of every worker's metrics (or this process's)."""
-    flush()
-    if multiprocess_dir is not None:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=str(multiprocess_dir))
-        body = generate_latest(registry)
-    else:
-        body = generate_latest(REGISTRY)
-    return Response(body, content_type=CONTENT_TYPE_LATEST)

@@ -40,7 +40,7 @@ class WorkerClass(str, Enum):
 # Scoring coalesced across a worker's concurrent requests: (MODQ_BATCH_MAX,
 # MODQ_BATCH_WAIT_MS) by default. Greenlets hand over cheaply, and batches of 2.6-3.5
 # gave x1.015-1.052 requests/s; between OS threads the hand-offs cost more than they saved
-# (service/batching.py, experiments/SPEED.md).
+# (service/concurrency/batching.py, experiments/SPEED.md).
 # Standard Webhooks' retry schedule after the first attempt: 5 s, 5 min, 30 min, 2 h,
 # 5 h, 10 h, 10 h (about 27 h in all); then a delivery has failed (and can be replayed).
 WEBHOOK_RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from service.app import create_app
+from service.http.app import create_app
 
 app = create_app()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 
 
 @pytest.fixture(scope="session")

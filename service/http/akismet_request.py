@@ -10,14 +10,14 @@ from typing import Any
 
 from flask import request
 
-from service import keys
-from service.context import services
-from service.errors import ValidationError
+from service.http.context import services
+from service.http.errors import ValidationError
 from service.http.intake import validate_comment
+from service.http.payload import read_payload
+from service.http.schemas import RelayedCommentIn
 from service.integrations import akismet
-from service.payload import read_payload
-from service.schemas import RelayedCommentIn
 from service.sites import Site, SiteRegistry
+from service.store import keys
 
 # Native field -> the Akismet field a client sent it as, to name bad fields its way.
 _THEIR_NAMES = {ours: theirs for theirs, ours in akismet.NATIVE_FIELDS.items()} | {

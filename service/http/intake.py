@@ -13,15 +13,15 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
-from service import keys
-from service.context import Services
 from service.domain import CommentStatus, ReasonCode, new_comment_id
-from service.errors import ValidationError
-from service.moderation import Outcome, moderate
-from service.policy import Decision
-from service.schemas import CommentIn, field_errors
+from service.http.context import Services
+from service.http.errors import ValidationError
+from service.http.schemas import CommentIn, field_errors
+from service.moderation.policy import Decision
+from service.moderation.scoring import Outcome, moderate
 from service.settings import Settings
-from service.store import NewComment
+from service.store import keys
+from service.store.comments import NewComment
 
 TRUSTED_REASON = {
     "code": ReasonCode.TRUSTED_ROLE.value,

@@ -4,8 +4,9 @@ Once any site exists, every website endpoint needs ``Authorization: Bearer <site
 key>``; a missing or wrong key answers 401 with the error shape. With no site at
 all modq is open as before (``modq serve`` then listens on loopback only, see
 ``service.sites.protection``) and every request uses the ``default`` namespace.
-Keys are looked up in Redis on every request: a key added, rotated out or removed
-counts from the next request of every worker.
+Each worker remembers the keys it has seen for a second (``service.sites.cache``):
+a key added counts at once, one removed or rotated out within a second, and a
+rotated key's grace ends on time.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 
-from service import keys
-from service.auth import bearer_token
-from service.context import services
-from service.errors import UnauthorizedError
+from service.http.auth import bearer_token
+from service.http.context import services
+from service.http.errors import UnauthorizedError
 from service.sites import Site, SiteRegistry
+from service.sites.cache import CachedRegistry
+from service.store import keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,9 +36,20 @@ class SiteKeyInvalidError(UnauthorizedError):
     message = "This site key is not valid (wrong, removed, or rotated out)."
 
 
+CACHE_EXTENSION = "modq.sites"
+
+
 def site_registry() -> SiteRegistry:
     """The site registry over this app's Redis."""
     return SiteRegistry(services().redis)
+
+
+def cached_registry() -> CachedRegistry:
+    """This app's (so this worker's) remembered view of the registry."""
+    cached: CachedRegistry | None = current_app.extensions.get(CACHE_EXTENSION)
+    if cached is None:
+        cached = current_app.extensions[CACHE_EXTENSION] = CachedRegistry(site_registry())
+    return cached
 
 
 def authenticate_request() -> Site | None:
@@ -45,7 +58,7 @@ def authenticate_request() -> Site | None:
     401 when a key is sent that is not valid, or none is sent while sites exist.
     """
     key = bearer_token(request)
-    registry = site_registry()
+    registry = cached_registry()
     if key is None:
         if registry.any():
             raise SiteKeyRequiredError()

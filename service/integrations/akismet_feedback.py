@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import redis
 
-from service import keys
 from service.domain import is_comment_id
 from service.errors import NotFoundError
 from service.integrations.akismet import AkismetComment
-from service.queue import Feedback, ReviewQueue
-from service.queue_items import format_time
+from service.queue.items import format_time
+from service.queue.review import Feedback, ReviewQueue
+from service.store import keys
 
 SITE_PREFIX = "site:"  # who gave the feedback, as the queue names a site
 

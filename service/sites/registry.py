@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import time
@@ -26,8 +27,8 @@ from typing import Any, Final
 import redis
 from redis.client import Pipeline
 
-from service import keys
-from service.errors import ConflictError, NotFoundError, ValidationError
+from service.errors import ConflictError, InvalidError, NotFoundError
+from service.store import keys
 
 KEY_BYTES = 20  # 160 bits
 MAX_KEY_CHARS = 200  # longer "keys" are not ours: answered without asking Redis
@@ -69,7 +70,7 @@ def key_digest(key: str) -> str:
 def check_name(name: str) -> str:
     """The name, if it can name a site (lowercase letters, digits, '.', '_', '-'); else 422."""
     if not NAME_PATTERN.match(name):
-        raise ValidationError(
+        raise InvalidError(
             "A site name is 1-64 lowercase letters, digits, '.', '_' or '-', "
             "starting with a letter or digit.",
             fields={"name": "invalid site name"},
@@ -82,7 +83,7 @@ def check_url(url: str | None) -> str | None:
     if not url:
         return None
     if not re.match(r"^https?://[^\s/]+", url) or len(url) > 2048:
-        raise ValidationError(
+        raise InvalidError(
             "A site's URL starts with http:// or https://.", fields={"url": "invalid URL"}
         )
     return url
@@ -154,7 +155,7 @@ class SiteRegistry:
     def rotate(self, name: str, grace_seconds: int = DEFAULT_GRACE_SECONDS) -> str:
         """A new key for the site; the old one keeps working ``grace_seconds`` more (0: none)."""
         if grace_seconds < 0:
-            raise ValidationError(
+            raise InvalidError(
                 "The grace period cannot be negative.", fields={"grace": "0 or more seconds"}
             )
         key = new_key()
@@ -165,7 +166,7 @@ class SiteRegistry:
             if not fields:
                 raise NotFoundError(f"No site named {name!r}.")
             old = fields.get("key", "")
-            ends = int(self.clock()) + grace_seconds
+            ends = self.clock() + grace_seconds
             pipe.multi()
             if old:
                 if grace_seconds == 0:
@@ -173,8 +174,8 @@ class SiteRegistry:
                 else:
                     # Only a record that still exists gets an end: HSET would recreate one
                     # that expired meanwhile (the WATCH below makes this read current).
-                    pipe.hset(keys.site_key(old), "expires_at", str(ends))
-                    pipe.expireat(keys.site_key(old), ends)
+                    pipe.hset(keys.site_key(old), "expires_at", f"{ends:.3f}")
+                    pipe.pexpireat(keys.site_key(old), math.ceil(ends * 1000))
             site_fields = {
                 "url": fields.get("url", ""),
                 "coral_secret": fields.get("coral_secret", ""),
@@ -219,7 +220,7 @@ class SiteRegistry:
                 if expires_at:
                     # HSET on a record that expired after the read would recreate it:
                     # its end, set again, removes it at once in that case.
-                    pipe.expireat(keys.site_key(digest), int(expires_at))
+                    pipe.pexpireat(keys.site_key(digest), math.ceil(float(expires_at) * 1000))
 
         watched = [keys.site(name), keys.site_keys(name)]
         digests_now = self.redis.smembers(keys.site_keys(name))
@@ -247,11 +248,20 @@ class SiteRegistry:
 
     def authenticate(self, key: str) -> Site | None:
         """The site whose key this is (current, or rotated and within its grace), else None."""
+        found = self.lookup(key)
+        return None if found is None else found[0]
+
+    def lookup(self, key: str) -> tuple[Site, float | None] | None:
+        """The key's site and the end of its grace (None: a current key), if the key is live."""
         if not key or len(key) > MAX_KEY_CHARS:
             return None
         digest = key_digest(key)
         record: dict[str, Any] = self.redis.hgetall(keys.site_key(digest))  # type: ignore[assignment]
-        return site_for_record(record, digest, self.clock())
+        site = site_for_record(record, digest, self.clock())
+        if site is None:
+            return None
+        ends = record.get("expires_at")
+        return site, float(ends) if ends else None
 
 
 def site_for_record(record: dict[str, Any], digest: str, now: float) -> Site | None:

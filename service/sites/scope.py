@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service import keys
 from service.errors import NotFoundError
+from service.store import keys
 
 
 def visible_namespaces(

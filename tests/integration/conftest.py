@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 
 APPROVE_ALL = {

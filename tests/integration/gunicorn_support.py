@@ -76,7 +76,7 @@ class GunicornServer:
                 "-m",
                 "gunicorn",
                 "-c",
-                "python:service.gunicorn_config",
+                "python:service.runtime.gunicorn_config",
                 "--bind",
                 f"fd://{self.listener.fileno()}",
                 self.app,

@@ -8,8 +8,8 @@ from typing import Any
 
 import redis
 
-from service import keys
 from service.domain import CommentStatus, new_comment_id
+from service.store import keys
 
 
 def seed_comment(
@@ -28,7 +28,7 @@ def seed_comment(
     status: CommentStatus = CommentStatus.PENDING,
     namespace: str = keys.DEFAULT_NAMESPACE,
 ) -> str:
-    """Store one comment hash (fields as service/store.py documents) and queue it if pending."""
+    """Store one comment hash (fields as in service/store/comments.py); queue it if pending."""
     created = time.time() if created_at is None else created_at
     comment_id = new_comment_id(int(created * 1000))
     record = {

@@ -15,12 +15,12 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import keys
-from service.app import create_app
+from service.http.app import create_app
 from service.integrations.akismet import lookup_digest, usage_month
-from service.model_holder import ModelHolder
+from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
 from service.sites import SiteRegistry
+from service.store import keys
 from tests.fake_model import FakeModel
 
 BLOG = "https://blog.example"
@@ -322,3 +322,14 @@ def test_a_recheck_answers_from_the_comment_already_stored(
     after = check(http, key, comment_content="A deal to recheck", recheck_reason="edit")
     assert after.get_data(as_text=True) == "false"
     assert after.headers["X-akismet-guid"] == guid
+
+
+def test_the_guid_reads_back_through_the_native_api_with_the_site_key(
+    http: FlaskClient, sites: dict[str, str]
+) -> None:
+    guid = check(http, sites["blog-a"], comment_content="A deal").headers["X-akismet-guid"]
+    mine = http.get(f"/v1/comments/{guid}", headers={"Authorization": f"Bearer {sites['blog-a']}"})
+    other = http.get(f"/v1/comments/{guid}", headers={"Authorization": f"Bearer {sites['blog-b']}"})
+    assert mine.status_code == 200 and mine.get_json()["status"] == "pending"
+    assert mine.get_json()["thread"] == "https://blog.example/2026/12/hello"
+    assert other.status_code == 404

@@ -26,10 +26,10 @@ import httpx
 import pytest
 import redis
 
-from service import keys
 from service.integrations.akismet import lookup_digest
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from service.sites import SiteRegistry
+from service.store import keys
 from tests.integration.conftest import APPROVE_ALL, WORD_LISTS
 from tests.integration.gunicorn_support import GunicornServer
 

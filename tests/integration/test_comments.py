@@ -9,9 +9,9 @@ from pathlib import Path
 import redis
 import requests
 
-from service import keys
-from service.redis_server import RedisServer
-from service.schemas import CommentCreated, CommentView
+from service.http.schemas import CommentCreated, CommentView
+from service.runtime.redis_server import RedisServer
+from service.store import keys
 from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import GunicornServer
 

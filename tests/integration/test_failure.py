@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 
 
@@ -95,8 +95,8 @@ def test_concurrent_posts_while_redis_dies_lose_nothing_they_confirmed(
 
 
 def test_unexpected_error_is_a_json_500_without_traceback(tmp_path: Path) -> None:
-    from service.app import create_app
-    from service.model_holder import ModelHolder
+    from service.http.app import create_app
+    from service.moderation.model_holder import ModelHolder
     from service.settings import Settings
     from tests.fake_model import FakeModel
 

@@ -19,8 +19,8 @@ import requests
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from service.redis_server import RedisServer
-from service.schemas import CommentIn
+from service.http.schemas import CommentIn
+from service.runtime.redis_server import RedisServer
 from service.settings import Settings
 from tests.integration.gunicorn_support import GunicornServer
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from service.metrics import FLUSH_INTERVAL_S
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bench.http import children_of
-from service.redis_server import free_port
+from service.runtime.redis_server import free_port
 from tests.integration.gunicorn_support import ROOT
 
 
@@ -43,7 +43,7 @@ class Serve:
         self.log = open(data_dir / "serve.log", "wb")  # noqa: SIM115
         # Its own session, as a terminal would run it: Ctrl-C goes to the whole group.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve"],
+            [sys.executable, "-m", "service.cli.main", "serve"],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -119,7 +119,7 @@ def test_serve_refuses_a_port_in_use_at_once_and_starts_nothing(tmp_path: Path) 
         env.update({"MODQ_DATA_DIR": str(tmp_path), "MODQ_PORT": str(port)})
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "service.cli", "serve"],
+            [sys.executable, "-m", "service.cli.main", "serve"],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -16,8 +16,8 @@ import pytest
 import redis
 import requests
 
-from service import keys
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
+from service.store import keys
 from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import ROOT, GunicornServer
 

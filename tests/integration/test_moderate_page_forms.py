@@ -10,7 +10,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import keys
+from service.store import keys
 from tests.integration.queue_support import seed_comment
 from tests.integration.test_queue_api import ALICE, make_app
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 from openapi_spec_validator import validate
 
-from service.openapi import openapi_path
+from service.http.openapi import openapi_path
 from tests.integration.gunicorn_support import GunicornServer
 
 
@@ -27,9 +27,9 @@ def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 
 
 def test_every_route_is_documented_and_nothing_else() -> None:
-    from service.app import create_app
-    from service.model_holder import ModelHolder
-    from service.openapi import build_openapi
+    from service.http.app import create_app
+    from service.http.openapi import build_openapi
+    from service.moderation.model_holder import ModelHolder
     from service.settings import Settings
     from tests.fake_model import FakeModel
 

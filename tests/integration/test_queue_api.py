@@ -16,12 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
-from service import keys
-from service.app import create_app
-from service.commands.queue import queue_group
-from service.model_holder import ModelHolder
-from service.redis_server import RedisServer
+from service.cli.queue import queue_group
+from service.http.app import create_app
+from service.moderation.model_holder import ModelHolder
+from service.runtime.redis_server import RedisServer
 from service.settings import Settings, Thresholds
+from service.store import keys
 from tests.fake_model import FakeModel
 
 ALICE = "alice-token-0123456789"

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from classifier.promotion import promote
 from classifier.train import train
-from service.commands.models import models_group
-from service.redis_server import RedisServer
+from service.cli.models import models_group
+from service.runtime.redis_server import RedisServer
 from tests.integration.gunicorn_support import GunicornServer
 from tests.integration.retrain_support import write_base_csv
 

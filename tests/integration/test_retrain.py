@@ -15,11 +15,11 @@ from classifier import load_model
 from classifier.promotion import promote
 from classifier.registry import current_version
 from classifier.train import train
-from service.app import create_app
-from service.commands.retrain import retrain_command
-from service.model_holder import ModelHolder
-from service.redis_server import RedisServer
-from service.retrain import Method, retrain
+from service.cli.retrain import retrain_command
+from service.http.app import create_app
+from service.learning.retrain import Method, retrain
+from service.moderation.model_holder import ModelHolder
+from service.runtime.redis_server import RedisServer
 from service.settings import Settings
 from tests.integration.retrain_support import (
     base_like_comments,
@@ -41,7 +41,7 @@ HOLD_ALL = {
 @pytest.fixture(autouse=True)
 def _same_ids_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
     # Labels land in the retrain's splits by their comment ids: fixed ids, fixed splits.
-    monkeypatch.setattr("service.api.comments.new_comment_id", seeded_comment_ids(5))
+    monkeypatch.setattr("service.http.api.comments.new_comment_id", seeded_comment_ids(5))
 
 
 @pytest.fixture

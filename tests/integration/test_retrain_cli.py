@@ -9,8 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from service import cli as service_cli
-from service.commands import retrain as retrain_commands
+from service.cli import main as service_cli
+from service.cli import retrain as retrain_commands
 
 
 @pytest.fixture

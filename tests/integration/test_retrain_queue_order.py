@@ -9,9 +9,9 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from service.app import create_app
-from service.model_holder import ModelHolder
-from service.redis_server import RedisServer
+from service.http.app import create_app
+from service.moderation.model_holder import ModelHolder
+from service.runtime.redis_server import RedisServer
 from service.settings import Settings
 from tests.fake_model import FakeModel
 

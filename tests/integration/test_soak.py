@@ -15,8 +15,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.http import children_of, invented_comments
-from service import keys
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
+from service.store import keys
 from tests.integration.gunicorn_support import GunicornServer
 
 CLIENTS = 12

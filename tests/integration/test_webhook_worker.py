@@ -16,7 +16,7 @@ import redis
 from service.integrations.webhooks.endpoints import EndpointRegistry
 from service.integrations.webhooks.events import EventType
 from service.integrations.webhooks.outbox import Outbox
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from tests.integration.webhook_support import Received, Receiver, store_comment, verify
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,13 @@ def _worker(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
     )
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", "from service.cli import main; main()", "webhooks", "worker"],
+            [
+                sys.executable,
+                "-c",
+                "from service.cli.main import main; main()",
+                "webhooks",
+                "worker",
+            ],
             env=env,
             stdout=out,
             stderr=out,

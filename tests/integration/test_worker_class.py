@@ -4,7 +4,7 @@ With gevent (the default) a request stuck on Redis leaves its worker free only
 if the app's Redis socket is cooperative (monkey-patched): a real blocking
 ``recv`` would hold the worker's only thread for the whole socket timeout. (The
 Redis socket is made after the fork, so gunicorn's own late patch would do for
-it; what needs the early patch in service/gunicorn_config.py is the app's locks
+it; what needs the early patch in service/runtime/gunicorn_config.py is the app's locks
 and thread-locals, made before the fork.)
 """
 
@@ -24,8 +24,8 @@ import redis
 import requests
 
 from bench.http import batch_sizes, children_of
-from service.redis_server import RedisServer
-from service.store import CommentStore
+from service.runtime.redis_server import RedisServer
+from service.store.comments import CommentStore
 from tests.integration.gunicorn_support import GunicornServer
 
 
@@ -39,7 +39,7 @@ def test_a_request_waiting_on_redis_leaves_the_worker_free(
         )
         server.start()
         try:
-            expected = {"gevent": "service.gunicorn_worker.GeventWorker", "gthread": "gthread"}
+            expected = {"gevent": "service.runtime.worker.GeventWorker", "gthread": "gthread"}
             assert f"Using worker: {expected[worker_class]}" in server.log_text()
             assert server.post_comment().status_code == 201
 

@@ -14,7 +14,7 @@ import redis
 from standardwebhooks.webhooks import Webhook
 
 from service.domain import CommentStatus, new_comment_id
-from service.store import CommentStore, NewComment
+from service.store.comments import CommentStore, NewComment
 
 
 @dataclass

@@ -54,7 +54,7 @@ def test_the_image_runs_gunicorn_in_exec_form_as_a_non_root_user_with_a_healthch
     assert json.loads(command.removeprefix("CMD"))[:3] == [
         "gunicorn",
         "-c",
-        "python:service.gunicorn_config",
+        "python:service.runtime.gunicorn_config",
     ]
     (healthcheck,) = _instruction(stage, "HEALTHCHECK")
     assert "/healthz" in healthcheck

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import redis
 
-from service import keys
 from service.integrations.webhooks.events import ALL_EVENTS, EventType
 from service.integrations.webhooks.signing import new_secret
+from service.store import keys
 
 # How long an old secret keeps signing after rotate-secret, so receivers can switch over.
 ROTATION_GRACE_SECONDS = 24 * 3600

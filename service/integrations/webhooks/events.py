@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from service import json_codec
+from service.store import json_codec
 
 
 class EventType(str, Enum):

@@ -18,7 +18,7 @@ from enum import Enum
 
 import redis
 
-from service import keys
+from service.store import keys
 
 ATTEMPTS_KEPT = 1000
 

@@ -12,10 +12,10 @@ import secrets
 
 import redis
 
-from service import keys
 from service.integrations.webhooks.endpoints import Endpoint, EndpointRegistry
 from service.integrations.webhooks.events import EventType, created_body, decision_body
 from service.integrations.webhooks.outbox import NewMessage, Outbox
+from service.store import keys
 
 BATCH = 200
 _COMMENT_FIELDS = ("external_id", "thread", "status", "spam", "toxicity", "reasons")

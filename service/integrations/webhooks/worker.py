@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 import redis
 import requests
 
-from service import keys
 from service.integrations.webhooks.endpoints import Endpoint, EndpointRegistry
 from service.integrations.webhooks.outbox import Message, Outbox, Outcome
 from service.integrations.webhooks.router import Router
 from service.integrations.webhooks.sender import send
 from service.settings import Settings
+from service.store import keys
 
 log = logging.getLogger("modq.webhooks")
 

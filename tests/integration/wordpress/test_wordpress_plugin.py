@@ -19,10 +19,10 @@ import pytest
 import redis
 import requests
 
-from service.decision_log import read_label_records
 from service.integrations.webhooks.endpoints import EndpointRegistry
-from service.redis_server import RedisServer
+from service.runtime.redis_server import RedisServer
 from service.sites import SiteRegistry
+from service.store.decision_log import read_label_records
 from tests.integration.conftest import HOLD_ALL
 from tests.integration.gunicorn_support import GunicornServer
 from tests.integration.wordpress.wordpress_support import WordPress, missing
@@ -85,7 +85,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     modq.start()
     with open(base / "worker.log", "ab") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-c", "from service.cli import main; main()", "webhooks", "worker"],
+            [
+                sys.executable,
+                "-c",
+                "from service.cli.main import main; main()",
+                "webhooks",
+                "worker",
+            ],
             env=modq.env,
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from service.commands.imports import import_group
+from service.cli.imports import import_group
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

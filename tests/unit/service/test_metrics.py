@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 
 from service import metrics
+from service.http.metrics import install_metrics
 
 
 def test_invented_methods_share_one_label() -> None:
     app = Flask(__name__)
-    metrics.install_metrics(app)
+    install_metrics(app)
     client = app.test_client()
     before = len(metrics._children)
     for index in range(20):

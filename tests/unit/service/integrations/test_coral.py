@@ -20,8 +20,8 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from service.app import create_app
-from service.model_holder import ModelHolder
+from service.http.app import create_app
+from service.moderation.model_holder import ModelHolder
 from service.settings import Mode, Settings, Thresholds
 from service.sites import SiteRegistry
 from tests.fake_model import FakeModel

@@ -13,7 +13,6 @@ import pytest
 import redis
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from service import keys
 from service.domain import CommentStatus
 from service.integrations.webhooks.endpoints import EndpointError, EndpointRegistry
 from service.integrations.webhooks.events import EventType
@@ -22,9 +21,10 @@ from service.integrations.webhooks.router import Router
 from service.integrations.webhooks.sender import backoff, retry_after
 from service.integrations.webhooks.signing import headers, new_secret
 from service.integrations.webhooks.worker import DeliveryWorker, now_ms
-from service.queue import Decision, RejectReason, ReviewQueue
-from service.redis_server import RedisServer
+from service.queue.review import Decision, RejectReason, ReviewQueue
+from service.runtime.redis_server import RedisServer
 from service.settings import Settings
+from service.store import keys
 from tests.integration.webhook_support import Answer, Received, Receiver, store_comment, verify
 
 SETTINGS = Settings(

@@ -7,7 +7,7 @@ import json
 import redis
 from click.testing import CliRunner
 
-from service.cli import build_cli
+from service.cli.main import build_cli
 
 
 def _run(client: redis.Redis, *args: str) -> str:

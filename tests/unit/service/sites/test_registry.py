@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import redis
 
-from service import keys
-from service.errors import ConflictError, NotFoundError, ValidationError
+from service.errors import ConflictError, InvalidError, NotFoundError
 from service.sites import Site, SiteRegistry
 from service.sites.registry import key_digest
+from service.store import keys
 
 
 class Clock:
@@ -42,9 +42,9 @@ def test_a_new_site_gets_a_random_key_stored_only_as_its_hash(redis_client: redi
 def test_names_and_urls_are_checked_and_a_name_is_taken_once(redis_client: redis.Redis) -> None:
     registry = SiteRegistry(redis_client)
     for bad in ("", "Blog", "a b", "a{b}", "a:b", "a|b", "-x", "x" * 65):
-        with pytest.raises(ValidationError):
+        with pytest.raises(InvalidError):
             registry.add(bad)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidError):
         registry.add("blog", url="ftp://x")
     registry.add("blog")
     with pytest.raises(ConflictError):
@@ -67,7 +67,7 @@ def test_a_rotated_key_works_through_its_grace_then_stops(redis_client: redis.Re
     assert registry.authenticate(newest) is not None
     with pytest.raises(NotFoundError):
         registry.rotate("nope")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidError):
         registry.rotate("blog", grace_seconds=-1)
 
 

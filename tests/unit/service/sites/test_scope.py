@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 import redis
 
-from service import keys
-from service.decision_log import read_labels_everywhere
 from service.domain import CommentStatus
 from service.errors import ConflictError, NotFoundError
-from service.queue import Decision, Feedback, RejectReason, ReviewQueue
-from service.queue_order import Sort
-from service.queue_scope import ScopedQueue
+from service.queue.order import Sort
+from service.queue.review import Decision, Feedback, RejectReason, ReviewQueue
+from service.queue.scope import ScopedQueue
 from service.settings import Settings, SettingsError
 from service.sites.protection import is_loopback
 from service.sites.scope import visible_namespaces
+from service.store import keys
+from service.store.decision_log import read_labels_everywhere
 from tests.integration.queue_support import seed_comment
 
 T0 = 1_800_000_000.0

@@ -1,1 +1,0 @@
-"""Click commands of the learning loop (``modq models``, ``modq import``, ``modq retrain``)."""

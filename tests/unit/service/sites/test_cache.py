@@ -1,0 +1,48 @@
+"""A worker's one-second memory of the registry: what it remembers, and for how long."""
+
+from __future__ import annotations
+
+import redis
+
+from service.sites import SiteRegistry
+from service.sites.cache import CachedRegistry
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_keys_and_the_sites_existence_are_remembered_for_the_ttl(
+    redis_client: redis.Redis,
+) -> None:
+    wall, tick = Clock(1_800_000_000.0), Clock(100.0)
+    registry = SiteRegistry(redis_client, clock=wall)
+    cached = CachedRegistry(registry, ttl=1.0, monotonic=tick)
+    assert not cached.any()
+    key = registry.add("blog")
+    assert not cached.any()  # remembered: no site, for up to a second
+    tick.now += 1.01
+    assert cached.any()
+    assert cached.authenticate(key) is not None
+    registry.remove("blog")
+    assert cached.authenticate(key) is not None  # remembered
+    tick.now += 1.01
+    assert cached.authenticate(key) is None
+    assert cached.authenticate("0" * 40) is None and cached.authenticate("") is None
+
+
+def test_a_rotated_keys_grace_ends_on_time_even_when_remembered(
+    redis_client: redis.Redis,
+) -> None:
+    wall, tick = Clock(1_800_000_000.0), Clock(100.0)
+    registry = SiteRegistry(redis_client, clock=wall)
+    cached = CachedRegistry(registry, ttl=1.0, monotonic=tick)
+    old = registry.add("blog")
+    registry.rotate("blog", grace_seconds=10)
+    assert cached.authenticate(old) is not None
+    wall.now += 10
+    assert cached.authenticate(old) is None  # the same second, but its grace is over
