@@ -204,7 +204,7 @@ def serve(
         port = int(listener.getsockname()[1])
         child_env = {**env, "MODQ_PORT": str(port), "MODQ_HOST": "127.0.0.1"}
         command = [*prefix, sys.executable, "-m", "gunicorn"]
-        command += ["-c", "python:service.runtime.gunicorn_config", *gunicorn_args]
+        command += ["-c", f"python:{gunicorn_config_module(root)}", *gunicorn_args]
         command += ["--bind", f"fd://{listener.fileno()}", app]
         with open(log, "wb") as out:
             process = subprocess.Popen(
@@ -227,6 +227,13 @@ def serve(
             time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"gunicorn for {app} did not start; see {log}")
+
+
+def gunicorn_config_module(root: Path) -> str:
+    """modq's gunicorn settings module in the tree ``root`` (it moved in commit 2694383)."""
+    if (root / "service" / "runtime" / "gunicorn_config.py").exists():
+        return "service.runtime.gunicorn_config"
+    return "service.gunicorn_config"
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
