@@ -404,3 +404,24 @@ def test_serve_refuses_a_network_address_without_a_site(
     )
     assert refused.returncode != 0
     assert "no site configured" in refused.stderr and "modq sites add" in refused.stderr
+
+
+def test_the_openapi_document_describes_site_keys_and_feedback(
+    server: GunicornServer, client: redis.Redis
+) -> None:
+    spec = requests.get(server.url("/openapi.json"), timeout=10).json()
+    assert spec["components"]["securitySchemes"]["siteKey"]["scheme"] == "bearer"
+    feedback_op = spec["paths"]["/v1/comments/{comment_id}/feedback"]["post"]
+    assert set(feedback_op["responses"]) == {"200", "400", "401", "404", "413", "415", "422", "503"}
+    assert feedback_op["security"] == [{"siteKey": []}, {}]
+    for path, method in (
+        ("/v1/comments", "post"),
+        ("/v1/comments/{comment_id}", "get"),
+        ("/v1/score", "post"),
+        ("/v1/decisions", "get"),
+    ):
+        operation = spec["paths"][path][method]
+        assert "401" in operation["responses"] and operation["security"][0] == {"siteKey": []}
+    decision = spec["components"]["schemas"]["DecisionRequest"]["properties"]
+    assert "correct" in decision
+    assert "event" in spec["components"]["schemas"]["FeedItem"]["properties"]
