@@ -14,6 +14,7 @@ from service.http.errors import register_error_handlers
 from service.http.json_provider import FastJSONProvider
 from service.http.logging import configure_logging, install_request_logging
 from service.http.metrics import install_metrics
+from service.http.site_auth import install_site_keys
 from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
 from service.store.connections import create_redis_client
@@ -60,6 +61,7 @@ def create_app(
     install_request_logging(app)
     install_metrics(app)
     register_error_handlers(app)
+    install_site_keys(app)
     _register_blueprints(app)
     return app
 

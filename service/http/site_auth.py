@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 
 from service.http.auth import bearer_token
 from service.http.context import services
@@ -42,6 +42,13 @@ CACHE_EXTENSION = "modq.sites"
 def site_registry() -> SiteRegistry:
     """The site registry over this app's Redis."""
     return SiteRegistry(services().redis)
+
+
+def install_site_keys(app: Flask) -> None:
+    """Give the app its remembered view of the registry, primed now (workers inherit it)."""
+    cached = CachedRegistry(SiteRegistry(services(app).redis))
+    cached.prime()
+    app.extensions[CACHE_EXTENSION] = cached
 
 
 def cached_registry() -> CachedRegistry:

@@ -6,13 +6,21 @@ has seen and whether any site exists, for ``TTL_SECONDS``. A rotated key's end o
 grace is checked on every use against the clock, so it ends on time; a key removed
 (or rotated with no grace) and the first site added count in every worker within
 ``TTL_SECONDS``. Wrong keys are not remembered: each costs a Redis read.
+
+While Redis is away, the last answers it gave stand (a rotated key's grace still
+ends on time): ``/v1/score``, which needs no Redis otherwise, keeps working for the
+sites this worker has seen, and for everyone if it knew of no site. What a worker
+never learned answers 503, as anything else that needs Redis does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import redis
 
 from service.sites.registry import MAX_KEY_CHARS, Site, SiteRegistry, key_digest
 
@@ -29,15 +37,24 @@ class CachedRegistry:
     monotonic: Callable[[], float] = time.monotonic
     # digest -> (site, end of the key's grace or None, remembered until (monotonic))
     _keys: dict[str, tuple[Site, float | None, float]] = field(default_factory=dict)
-    _any: tuple[bool, float] = (False, float("-inf"))
+    _any: tuple[bool, float] | None = None  # (answer, remembered until); None: never asked
+
+    def prime(self) -> None:
+        """Learn whether any site exists now, if Redis answers (at start: workers inherit it)."""
+        with contextlib.suppress(redis.RedisError):  # then the first request asks
+            self.any()
 
     def any(self) -> bool:
         """Whether any site exists (as Redis said at most ``ttl`` seconds ago)."""
-        answer, until = self._any
         now = self.monotonic()
-        if now < until:
-            return answer
-        answer = self.registry.any()
+        if self._any is not None and now < self._any[1]:
+            return self._any[0]
+        try:
+            answer = self.registry.any()
+        except redis.RedisError:
+            if self._any is None:
+                raise
+            return self._any[0]  # Redis away: its last answer stands
         self._any = (answer, now + self.ttl)
         return answer
 
@@ -49,11 +66,13 @@ class CachedRegistry:
         now = self.monotonic()
         known = self._keys.get(digest)
         if known is not None and now < known[2]:
-            site, ends, _ = known
-            if ends is None or self.registry.clock() < ends:
-                return site
-            return None
-        found = self.registry.lookup(key)
+            return self._live(known)
+        try:
+            found = self.registry.lookup(key)
+        except redis.RedisError:
+            if known is None:
+                raise
+            return self._live(known)  # Redis away: its last answer stands
         if found is None:
             self._keys.pop(digest, None)
             return None
@@ -63,3 +82,7 @@ class CachedRegistry:
         # A key seen live means a site exists.
         self._any = (True, now + self.ttl)
         return found[0]
+
+    def _live(self, known: tuple[Site, float | None, float]) -> Site | None:
+        site, ends, _ = known
+        return site if ends is None or self.registry.clock() < ends else None

@@ -94,7 +94,7 @@ def test_concurrent_posts_while_redis_dies_lose_nothing_they_confirmed(
     assert '"status": 500' not in served.log_text()
 
 
-def test_unexpected_error_is_a_json_500_without_traceback(tmp_path: Path) -> None:
+def test_unexpected_error_is_a_json_500_without_traceback(redis_server: RedisServer) -> None:
     from service.http.app import create_app
     from service.moderation.model_holder import ModelHolder
     from service.settings import Settings
@@ -105,7 +105,8 @@ def test_unexpected_error_is_a_json_500_without_traceback(tmp_path: Path) -> Non
             raise ZeroDivisionError("boom")
 
     app = create_app(
-        Settings(redis_url="redis://127.0.0.1:1/0"),
+        # A live Redis: the intake asks it whether any site exists before it scores.
+        Settings(redis_url=redis_server.url),
         models=ModelHolder(BrokenModel()),  # type: ignore[arg-type]
     )
     response = app.test_client().post(

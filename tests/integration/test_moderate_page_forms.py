@@ -189,3 +189,38 @@ def test_another_thread_view_gives_the_old_batch_back(
     html = browser.get("/moderate?thread=/b").get_data(as_text=True)
     assert f'id="c-{b}"' in html and f'id="c-{a}"' not in html
     assert redis_client.zrange(keys.queue_leases(), 0, -1) == [b]
+
+
+def test_a_moderator_limited_to_some_sites_sees_only_theirs_on_the_page(
+    redis_client: redis.Redis, request: pytest.FixtureRequest
+) -> None:
+    from service.http.app import create_app
+    from service.moderation.model_holder import ModelHolder
+    from service.settings import Settings
+    from service.sites import SiteRegistry
+    from tests.fake_model import FakeModel
+
+    fred = "fred-token-0123456789ab"
+    settings = Settings(
+        moderator_tokens={"alice": ALICE, "fred": fred},
+        moderator_site_lists={"fred": frozenset({"forum"})},
+        secret_key="s" * 64,
+        secret_key_generated=False,
+    )
+    app = create_app(settings, models=ModelHolder(FakeModel()), redis_client=redis_client)  # type: ignore[arg-type]
+    registry = SiteRegistry(redis_client)
+    registry.add("blog")
+    registry.add("forum")
+    # The session's Redis is shared with the session's gunicorn servers: no site may stay.
+    request.addfinalizer(lambda: redis_client.flushall())
+    seed_comment(redis_client, "a comment on the blog", namespace="blog")
+    seed_comment(redis_client, "a comment on the forum", namespace="forum")
+    browser = app.test_client()
+    sign_in(browser, fred)
+    page = browser.get("/moderate").get_data(as_text=True)
+    assert "a comment on the forum" in page and "a comment on the blog" not in page
+    assert browser.get("/moderate?site=blog").status_code == 404
+    alice = app.test_client()
+    sign_in(alice, ALICE)
+    page = alice.get("/moderate?site=blog").get_data(as_text=True)
+    assert "a comment on the blog" in page and "a comment on the forum" not in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from service.sites import SiteRegistry
@@ -46,3 +47,23 @@ def test_a_rotated_keys_grace_ends_on_time_even_when_remembered(
     assert cached.authenticate(old) is not None
     wall.now += 10
     assert cached.authenticate(old) is None  # the same second, but its grace is over
+
+
+def test_while_redis_is_away_the_last_answers_stand(redis_client: redis.Redis) -> None:
+    tick = Clock(100.0)
+    registry = SiteRegistry(redis_client)
+    key = registry.add("blog")
+    cached = CachedRegistry(registry, ttl=1.0, monotonic=tick)
+    cached.prime()
+    assert cached.any() and cached.authenticate(key) is not None
+    away = CachedRegistry(
+        SiteRegistry(redis.Redis(port=1, socket_connect_timeout=0.2)), ttl=1.0, monotonic=tick
+    )
+    away.prime()  # nothing learned, nothing raised
+    with pytest.raises(redis.RedisError):  # an answer never learned is not made up
+        away.any()
+    cached.registry = away.registry  # Redis goes away after answering
+    tick.now += 5
+    assert cached.any() and cached.authenticate(key) is not None
+    with pytest.raises(redis.RedisError):  # a key never seen cannot be checked
+        cached.authenticate("0" * 40)
