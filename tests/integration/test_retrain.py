@@ -41,7 +41,7 @@ HOLD_ALL = {
 @pytest.fixture(autouse=True)
 def _same_ids_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
     # Labels land in the retrain's splits by their comment ids: fixed ids, fixed splits.
-    monkeypatch.setattr("service.http.api.comments.new_comment_id", seeded_comment_ids(5))
+    monkeypatch.setattr("service.http.intake.new_comment_id", seeded_comment_ids(5))
 
 
 @pytest.fixture
