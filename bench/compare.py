@@ -121,6 +121,7 @@ def compare(
     revision: str, rounds: int, out_dir: Path, site: bool = False, webhook: bool = False
 ) -> dict[str, Any]:
     """Serve both, measure ``rounds`` alternating rounds, print and write the summary."""
+    http.wrk_path()  # before any checkout or server
     http.SECONDS = SECONDS
     comments = http.invented_comments(500)
     with worktree(revision) as tree, tempfile.TemporaryDirectory(prefix="modq-bench-") as tmp:

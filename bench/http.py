@@ -48,6 +48,8 @@ BALANCE_ATTEMPTS = 8  # measured runs per app until both workers get their share
 BALANCED_SHARE = 0.5  # a worker doing under half its fair share of the CPU: unbalanced
 WRK_THREADS = 1  # one client thread is plenty at these rates and leaves the cores to gunicorn
 ROOT = Path(__file__).resolve().parents[1]
+# Programs this section runs: ``python -m bench`` checks them before starting anything.
+REQUIRES = ("wrk",)
 
 _GREETINGS = ["Great piece.", "Thanks for writing this.", "Interesting read.", "Hmm.", "Well,"]
 _BODIES = [
@@ -158,11 +160,17 @@ end
     )
 
 
-def run_wrk(url: str, script: Path, seconds: int) -> dict[str, Any]:
-    """One wrk run; its JSON summary."""
+def wrk_path() -> str:
+    """The wrk program on PATH, or a RuntimeError saying how to install it."""
     wrk = shutil.which("wrk")
     if wrk is None:
-        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+        raise RuntimeError("wrk is not installed (apt-get install wrk, or brew install wrk)")
+    return wrk
+
+
+def run_wrk(url: str, script: Path, seconds: int) -> dict[str, Any]:
+    """One wrk run; its JSON summary."""
+    wrk = wrk_path()
     command = [
         wrk,
         f"-t{WRK_THREADS}",
@@ -216,16 +224,26 @@ def serve(
                 pass_fds=[listener.fileno()],
             )
     base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(process, base, app, log, start_seconds)
+    except BaseException:  # not started, or interrupted while starting: never left running
+        stop(process, timeout=5)
+        raise
+    return process, base
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], base: str, app: str, log: Path, start_seconds: float
+) -> None:
     deadline = time.monotonic() + start_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn for {app} exited; see {log}")
         try:
             if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                return process, base
+                return
         except requests.RequestException:  # not listening yet, or busy loading
             time.sleep(0.2)
-    process.kill()
     raise RuntimeError(f"gunicorn for {app} did not start; see {log}")
 
 
@@ -237,7 +255,9 @@ def gunicorn_config_module(root: Path) -> str:
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Stop gunicorn gracefully."""
+    """Stop gunicorn gracefully (killed after ``timeout`` seconds)."""
+    if process.poll() is not None:
+        return
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout)
@@ -320,7 +340,11 @@ class Served:
         self.process, self.base = serve(
             app, {**env, "MODQ_DATA_DIR": str(data_dir)}, log, root=root
         )
-        run_wrk(self.base, script, WARMUP_SECONDS)
+        try:
+            run_wrk(self.base, script, WARMUP_SECONDS)
+        except BaseException:  # the caller never gets this object to stop: stop it here
+            self.stop()
+            raise
         self.workers = children_of(self.process.pid)
         self.runs: list[dict[str, Any]] = []
         self.owner = True
@@ -423,6 +447,7 @@ def bench_environment(work: Path) -> dict[str, str]:
 
 def run(out_dir: Path) -> dict[str, Any]:
     """Run both measurements, print them, write ``out_dir/http.json``."""
+    wrk_path()  # before any server starts
     comments = invented_comments(500)
     with tempfile.TemporaryDirectory(prefix="modq-bench-") as tmp:
         work = Path(tmp)

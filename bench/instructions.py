@@ -35,6 +35,8 @@ from service.runtime.redis_server import RedisServer
 WARMUP = 20
 REQUESTS = 300
 APPS = {"intake": "service.wsgi:app", "ceiling": "bench.ceiling:app"}
+# Programs this section runs: ``python -m bench`` checks them before starting anything.
+REQUIRES = ("valgrind",)
 _TOTAL = re.compile(r"^(?:summary|totals): (\d+)", re.MULTILINE)
 
 

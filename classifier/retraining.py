@@ -193,9 +193,9 @@ class GateResult:
         return {
             "promote": self.promote,
             "reason": self.reason,
-            "overall_delta": round(self.overall, 4),
+            "overall_delta": rounded(self.overall),
             "sets": [
-                asdict(s) | {"delta": round(s.delta, 4), "se": round(s.se, 4)} for s in self.sets
+                asdict(s) | {"delta": rounded(s.delta), "se": rounded(s.se)} for s in self.sets
             ],
         }
 
@@ -255,8 +255,21 @@ def paired_auc(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, floa
     return aucs[0], aucs[1], math.sqrt(max(variance, 0.0))
 
 
-def decide(sets: Sequence[SetComparison], margin: float) -> GateResult:
-    """The gate's rule (module docstring) applied to per-set comparisons."""
+def rounded(value: float, digits: int = 4) -> float:
+    """``value`` rounded, a negative zero made zero (a change of -0.00001 is no change)."""
+    return round(value, digits) + 0.0
+
+
+def signed(value: float, digits: int = 4) -> str:
+    """A change with its sign: ``+0.0123``, ``-0.0040``, and ``+0.0000``, never ``-0.0000``."""
+    return f"{rounded(value, digits):+.{digits}f}"
+
+
+def decide(
+    sets: Sequence[SetComparison], margin: float, *, candidate: str = "candidate"
+) -> GateResult:
+    """The gate's rule (module docstring) applied to per-set comparisons; ``candidate``
+    names the candidate in the reason (``candidate 2026.12.07-a52984``)."""
     worse = [
         s for s in sets if s.smaller_class >= GATE_MIN_PER_CLASS and s.delta + Z * s.se < -margin
     ]
@@ -268,19 +281,20 @@ def decide(sets: Sequence[SetComparison], margin: float) -> GateResult:
     if worse:
         s = min(worse, key=lambda s: s.delta)
         reason = (
-            f"candidate is worse on {s.head}/{s.name}: ROC-AUC {s.candidate:.4f} vs "
-            f"{s.current:.4f} ({s.delta:+.4f} ± {s.se:.4f}, allowed -{margin:g})"
+            f"{candidate} is worse on {s.head}/{s.name}: ROC-AUC {s.candidate:.4f} vs "
+            f"{s.current:.4f} ({signed(s.delta)} ± {s.se:.4f}, allowed -{margin:g})"
         )
         if len(worse) > 1:
             reason += f" and on {len(worse) - 1} more set(s)"
         return GateResult(False, reason, overall, list(sets))
     if not parts:
-        return GateResult(False, "no held-out set is large enough to compare", 0.0, list(sets))
+        reason = f"no held-out set is large enough to compare {candidate} with"
+        return GateResult(False, reason, 0.0, list(sets))
     if overall <= 0:
-        reason = f"candidate is not better overall (mean ROC-AUC change {overall:+.4f})"
+        reason = f"{candidate} is not better overall (mean ROC-AUC change {signed(overall)})"
         return GateResult(False, reason, overall, list(sets))
     best_own = [s for s in counted if s.moderator]
-    detail = f"mean ROC-AUC change {overall:+.4f}"
+    detail = f"mean ROC-AUC change {signed(overall)}"
     for s in best_own:
         detail += f"; {s.head} on moderator labels {s.current:.3f} -> {s.candidate:.3f}"
     return GateResult(True, detail, overall, list(sets))
@@ -290,7 +304,8 @@ def gate(
     candidate: Model, current: Model, test_rows: Sequence[LabeledComment], margin: float
 ) -> GateResult:
     """Compare candidate and current on the same held-out rows and apply the rule."""
-    return decide(compare_models(candidate, current, test_rows), margin)
+    sets = compare_models(candidate, current, test_rows)
+    return decide(sets, margin, candidate=f"candidate {candidate.version}")
 
 
 def _label(value: str | None) -> int | None:

@@ -103,9 +103,10 @@ def write_labeled_csv(rows: Iterable[dict[str, str]], out: TextIO) -> int:
 
 
 def read_text(path: Path) -> str:
-    """The file's text as UTF-8 (a byte-order mark is dropped), or a clear error."""
+    """The file's text as UTF-8 (a byte-order mark is dropped, line ends kept), or a clear error."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        # Not read_text(): it turns a CRLF inside a quoted CSV value into LF.
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFormatError(
             f"{path}: not UTF-8 (byte {exc.start}); re-export the file as UTF-8"

@@ -13,6 +13,15 @@
 Only real comments are read: pingbacks, trackbacks and plugin records
 (WooCommerce order notes and the like) share the table and are skipped.
 
+CSV is read as RFC 4180, the quoting phpMyAdmin, ``wp comment list
+--format=csv`` and export plugins write: fields in double quotes, a quote
+inside doubled, newlines and commas inside quoted fields kept. The delimiter
+is a comma, a tab for ``.tsv``, or whatever separates the header's column
+names (phpMyAdmin's "CSV for MS Excel" writes semicolons); ``delimiter``
+overrides it. The dialect is guessed from the content (``csv.Sniffer``) only
+when asked: a guess depends on the rows, and a wrong one silently corrupts
+quotes.
+
 SQL dumps (``mysqldump``, phpMyAdmin, ``wp db export``) are parsed with
 sqlglot's MySQL dialect, so quoting and backslash escapes are read the way
 MySQL reads them. Every table whose name ends in ``comments`` is read (a
@@ -73,10 +82,16 @@ def read_wordpress(
     *,
     trash_as: RemovedAs = RemovedAs.SKIP,
     approved_clean: bool = False,
+    delimiter: str | None = None,
+    guess_dialect: bool = False,
 ) -> ImportResult:
     """Labeled rows from a wp_comments CSV export or SQL dump (chosen by content)."""
     text = read_text(path)
-    records = _sql_records(text, path) if _looks_like_sql(path, text) else _csv_records(text, path)
+    if _looks_like_sql(path, text):
+        records = _sql_records(text, path)
+    else:
+        csv_format = _csv_format(text, path, delimiter=delimiter, guess=guess_dialect)
+        records = _csv_records(text, path, csv_format)
     result = ImportResult()
     for table, record in records:
         _add_record(result, table, record, trash_as=trash_as, approved_clean=approved_clean)
@@ -149,14 +164,68 @@ def _looks_like_sql(path: Path, text: str) -> bool:
 # --- CSV ---------------------------------------------------------------------
 
 
-def _csv_records(text: str, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+# Delimiters a header line may use: comma (RFC 4180), semicolon (Excel in many locales), tab.
+HEADER_DELIMITERS = (",", ";", "\t")
+
+
+class Rfc4180(csv.Dialect):
+    """RFC 4180: double quotes around a field, a quote inside doubled, CRLF or LF ends a row."""
+
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True
+    skipinitialspace = False
+    lineterminator = "\r\n"
+    quoting = csv.QUOTE_MINIMAL
+    # A stray quote is an error with a hint, never text silently glued to the next field.
+    strict = True
+
+
+def _csv_format(text: str, path: Path, *, delimiter: str | None, guess: bool) -> dict[str, Any]:
+    """csv.reader's format: RFC 4180 with a delimiter (given, the header's, by type), or a guess."""
+    if guess:
+        try:
+            delimiters = delimiter or "".join(HEADER_DELIMITERS)
+            return {"dialect": csv.Sniffer().sniff(text[:65536], delimiters)}
+        except csv.Error:
+            return {"dialect": Rfc4180}
+    if delimiter is None:
+        delimiter = _header_delimiter(text)
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ImportFormatError(
+            f"the delimiter must be one character, not a quote or a newline: {delimiter!r}"
+        )
+    return {"dialect": Rfc4180, "delimiter": delimiter}
+
+
+def _header_delimiter(text: str) -> str | None:
+    """The delimiter that splits the first line into a header naming the required columns."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    for delimiter in HEADER_DELIMITERS:
+        names = {name.strip() for name in next(csv.reader([first_line], delimiter=delimiter), [])}
+        if all(column in names for column in REQUIRED_COLUMNS):
+            return delimiter
+    return None
+
+
+def _csv_records(
+    text: str, path: Path, csv_format: dict[str, Any]
+) -> Iterator[tuple[str, dict[str, str]]]:
     """Rows of a CSV/TSV export: with a header naming the columns, or all 15 in schema order."""
-    sample = text[:65536]
+    reader = csv.reader(io.StringIO(text, newline=""), **csv_format)
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        yield from _csv_rows(reader, path)
+    except csv.Error as exc:
+        raise ImportFormatError(
+            f"{path}: line {reader.line_num} is not RFC 4180 CSV with the delimiter "
+            f"{reader.dialect.delimiter!r} ({exc}); name the export's delimiter with --delimiter, "
+            "or try --guess-dialect if it escapes quotes another way"
+        ) from None
+
+
+def _csv_rows(reader: Any, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     first = next(reader, None)
     if first is None:
         return
@@ -169,7 +238,8 @@ def _csv_records(text: str, path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     else:
         raise ImportFormatError(
             f"{path}: no header naming {' and '.join(REQUIRED_COLUMNS)}, and rows do not have "
-            f"the {len(WP_COMMENTS_COLUMNS)} columns of wp_comments; export with column names"
+            f"the {len(WP_COMMENTS_COLUMNS)} columns of wp_comments; export with column names "
+            "(or name the delimiter with --delimiter)"
         )
     for line, values in enumerate(reader, start=2):
         if not values:

@@ -43,14 +43,40 @@ def import_group() -> None:
     help="Label for comments in the trash.",
 )
 @approved_clean_option
-def wordpress_command(file: Path, output: Path | None, trash_as: str, approved_clean: bool) -> None:
+@click.option(
+    "--delimiter",
+    default=None,
+    help="CSV field delimiter (default: what separates the header's names, else a comma; "
+    "a tab for .tsv).",
+)
+@click.option(
+    "--guess-dialect",
+    is_flag=True,
+    help="Guess the CSV quoting from the content instead of reading RFC 4180 "
+    "(only for exports that do not double quotes).",
+)
+def wordpress_command(
+    file: Path,
+    output: Path | None,
+    trash_as: str,
+    approved_clean: bool,
+    delimiter: str | None,
+    guess_dialect: bool,
+) -> None:
     """Read a wp_comments export (CSV, or an SQL dump from mysqldump/phpMyAdmin/wp db export).
 
     comment_approved 1 is ham, spam is spam; trash and 0 (pending) are skipped by default;
-    pingbacks, trackbacks and plugin notes are skipped.
+    pingbacks, trackbacks and plugin notes are skipped. CSV is read as RFC 4180 (quotes
+    doubled), as phpMyAdmin, `wp comment list --format=csv` and export plugins write it.
     """
     _run(
-        lambda: read_wordpress(file, trash_as=RemovedAs(trash_as), approved_clean=approved_clean),
+        lambda: read_wordpress(
+            file,
+            trash_as=RemovedAs(trash_as),
+            approved_clean=approved_clean,
+            delimiter=delimiter,
+            guess_dialect=guess_dialect,
+        ),
         output,
     )
 

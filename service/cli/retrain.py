@@ -65,7 +65,8 @@ def retrain_command(
 ) -> None:
     """Train on the base data plus every moderator label; promote only if not worse.
 
-    The last line is `promoted <version>: …` or `kept <version>: <why>`.
+    The last line is `promoted <version> (replacing <previous>): …` or
+    `kept <version>: candidate <version> is …`: the model in use first.
     """
     run_retrain(
         ctx,

@@ -164,6 +164,10 @@ class FeedItem(BaseModel):
 
     id: str
     external_id: str | None
+    thread: str | None = Field(
+        description="The page or article, as posted; with external_id it names the comment "
+        "on the site."
+    )
     status: CommentStatus
     decided_at: str
     reason: RejectReason | None

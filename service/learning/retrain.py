@@ -20,8 +20,9 @@
    promote it only if the gate says so. Running services pick it up by themselves
    (``service.moderation.reload``).
 
-The outcome's ``line`` is the command's last line: ``promoted <version>: …`` or
-``kept <version>: <why>``.
+The outcome's ``line`` is the command's last line, naming the model in use first:
+``promoted <candidate> (replacing <previous>): …`` or ``kept <current>: candidate
+<version> is …``.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class RetrainOutcome:
     def line(self) -> str:
         """The command's last line."""
         if self.promoted:
-            return f"promoted {self.candidate.version}: {self.result.reason}"
+            replaced = f"replacing {self.current_version}"
+            return f"promoted {self.candidate.version} ({replaced}): {self.result.reason}"
         return f"kept {self.current_version}: {self.result.reason}"
 
 
@@ -233,12 +235,15 @@ def _retrain_adapter(
     )
     if not adaptations:
         result = GateResult(
-            False, "too few moderator labels to adapt (a head needs 5 of each class)", 0.0
+            False,
+            f"candidate {candidate.version} was not compared: too few moderator labels to adapt "
+            "(a head needs 5 of each class)",
+            0.0,
         )
     else:
         say(f"comparing candidate {candidate.version} with current {current.version}")
         sets = compare_models(candidate, current, splits.test) + site_comparisons(adaptations)
-        result = decide(sets, settings.retrain_margin)
+        result = decide(sets, settings.retrain_margin, candidate=f"candidate {candidate.version}")
     for line in result.table():
         say(line)
     candidate.card["gate"] = {

@@ -2,8 +2,9 @@
 
 Three Redis streams, written only by ``service/queue/scripts/decide.lua`` in the same script
 that changes the comment, so each exists exactly when the decision does:
-- ``P:decisions``: one entry per final decision (id, external_id, status,
-  decided_at, reason). Its stream entry ids are the feed's public cursors.
+- ``P:decisions``: one entry per final decision (id, external_id, thread, status,
+  decided_at, reason; entries written before 2026-12-07 have no thread, which the
+  feed reads from the comment). Its stream entry ids are the feed's public cursors.
 - ``P:labels``: one entry per decision that teaches something (approve, reject
   as spam, reject as toxic) with the comment's text, name, url and e-mail
   *domain* (``@example.com``: the address itself is never copied into labels).
@@ -63,22 +64,40 @@ def read_decisions(
     start = "-" if after is None else f"({after}"
     entries = client.xrange(keys.decisions(namespace), min=start, max="+", count=limit + 1)
     page = list(entries)[:limit]  # type: ignore[arg-type]
+    threads = _threads(client, [fields for _, fields in page], namespace)
     items = [
         {
             "id": fields.get("id"),
             "external_id": fields.get("external_id") or None,
+            "thread": thread or None,
             "status": fields.get("status"),
             "decided_at": fields.get("decided_at"),
             "reason": fields.get("reason") or None,
             "cursor": entry_id,
-            "thread": fields.get("thread") or None,
             "event": fields.get("event") or "decided",
         }
-        for entry_id, fields in page
+        for (entry_id, fields), thread in zip(page, threads, strict=True)
     ]
     # An empty page hands back the same cursor, so a poller keeps its place.
     next_cursor = page[-1][0] if page else (after or "0-0")
     return FeedPage(items=items, next=next_cursor, has_more=len(entries) > limit)  # type: ignore[arg-type]
+
+
+def _threads(
+    client: redis.Redis, entries: list[dict[str, str]], namespace: str
+) -> list[str | None]:
+    """Each entry's thread: its own, else (written before the feed carried it) the comment's."""
+    missing = [fields.get("id", "") for fields in entries if "thread" not in fields]
+    found: dict[str, str | None] = {}
+    if missing:
+        pipe = client.pipeline(transaction=False)
+        for comment_id in missing:
+            pipe.hget(keys.comment(comment_id, namespace), "thread")
+        found = dict(zip(missing, pipe.execute(), strict=True))
+    return [
+        fields["thread"] if "thread" in fields else found.get(fields.get("id", ""))
+        for fields in entries
+    ]
 
 
 def _stream(client: redis.Redis, key: str) -> Iterator[tuple[str, dict[str, str]]]:

@@ -76,6 +76,19 @@ def test_cookie_is_secure_over_https(app: Flask) -> None:
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+def test_the_page_links_an_icon_that_is_served(browser: FlaskClient) -> None:
+    html = browser.get("/moderate").get_data(as_text=True)
+    link = re.search(r'<link rel="icon" href="([^"]+)"', html)
+    assert link and link.group(1) == "/favicon.ico"
+    # where a browser looks even without the link (a file response: close it)
+    with browser.get("/favicon.ico") as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/vnd.microsoft.icon"
+        assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert int.from_bytes(icon.data[4:6], "little") == 3  # 16, 32 and 48 pixels
+        assert "max-age=86400" in icon.headers["Cache-Control"]
+
+
 def test_wrong_token_is_refused(browser: FlaskClient) -> None:
     csrf = csrf_of(browser.get("/moderate").get_data(as_text=True))
     response = browser.post(

@@ -49,6 +49,35 @@ def test_every_route_is_documented_and_nothing_else() -> None:
     assert ("/v1/comments", "post") in documented
 
 
+def test_decision_feed_items_are_documented_with_their_thread() -> None:
+    from service.http.app import create_app
+    from service.http.openapi import build_openapi
+    from service.moderation.model_holder import ModelHolder
+    from service.settings import Settings
+    from tests.fake_model import FakeModel
+
+    app = create_app(
+        Settings(redis_url="redis://127.0.0.1:1/0"),
+        models=ModelHolder(FakeModel()),  # type: ignore[arg-type]
+    )
+    document = build_openapi(app, "test")
+    page = document["paths"]["/v1/decisions"]["get"]["responses"]["200"]["content"]
+    item = {
+        "id": "01kb2v5s3j6q8m0w4h9x7c2r1t",
+        "external_id": "wp-1017",
+        "thread": "/news/42",
+        "status": "approved",
+        "decided_at": "2026-12-07T10:00:00.000Z",
+        "reason": None,
+        "cursor": "1765101600000-0",
+    }
+    schema = _schema(document, page["application/json"]["schema"])
+    jsonschema.validate({"items": [item], "next": item["cursor"], "has_more": False}, schema)
+    without_thread = {k: v for k, v in item.items() if k != "thread"}
+    with pytest.raises(jsonschema.ValidationError, match="'thread' is a required property"):
+        jsonschema.validate({"items": [without_thread], "next": "0-0", "has_more": False}, schema)
+
+
 def _schema(document: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
     # Resolve "#/components/schemas/X" against the whole document.
     return {"$ref": ref["$ref"], "components": document["components"]}

@@ -223,7 +223,9 @@ def test_bad_decision_body_is_422(
 def test_feed_returns_each_decision_exactly_once_across_pages(
     http: FlaskClient, post_comment: Callable[..., str]
 ) -> None:
-    ids = [post_comment(f"comment {i}", external_id=f"site-{i}") for i in range(7)]
+    ids = [
+        post_comment(f"comment {i}", external_id=f"site-{i}", thread=f"/news/{i}") for i in range(7)
+    ]
     seen: list[str] = []
     cursor = "0"
     for round_ in range(3):  # decisions keep arriving while the site polls
@@ -250,7 +252,7 @@ def test_feed_returns_each_decision_exactly_once_across_pages(
         "thread",
         "event",
     }
-    assert item["external_id"] == "site-0"
+    assert (item["external_id"], item["thread"]) == ("site-0", "/news/0")
 
 
 @pytest.mark.parametrize("query", ["after=yesterday", "limit=0", "limit=501", "limit=ten"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,9 +94,8 @@ def test_labels_from_the_queue_make_a_better_model_that_is_promoted(
 
     outcome = retrain(settings, redis_client, [base_csv])
 
-    assert outcome.line.startswith(f"promoted {outcome.candidate.version}: "), "\n".join(
-        [outcome.line, *outcome.result.table()]
-    )
+    promoted = f"promoted {outcome.candidate.version} (replacing {base_version}): "
+    assert outcome.line.startswith(promoted), "\n".join([outcome.line, *outcome.result.table()])
     assert current_version(settings.resolved_models_dir) == outcome.candidate.version
     card_path = settings.resolved_models_dir / outcome.candidate.version / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8"))
@@ -128,9 +128,8 @@ def test_the_joint_method_refits_on_base_data_plus_labels(
 
     outcome = retrain(settings, redis_client, [base_csv], method=Method.JOINT)
 
-    assert outcome.line.startswith(f"promoted {outcome.candidate.version}: "), "\n".join(
-        [outcome.line, *outcome.result.table()]
-    )
+    promoted = f"promoted {outcome.candidate.version} (replacing {base_version}): "
+    assert outcome.line.startswith(promoted), "\n".join([outcome.line, *outcome.result.table()])
     card = outcome.candidate.card
     assert card["method"] == "joint"
     split = card["moderator_label_split"]
@@ -159,6 +158,8 @@ def test_a_candidate_made_worse_on_purpose_is_kept_out_with_the_reason(
     assert result.exit_code == 0, result.output
     last = result.stdout.strip().splitlines()[-1]
     # Refused either way the flipped labels show: worse on the public set, or no better.
-    assert last.startswith(f"kept {base_version}: candidate is "), result.stderr
+    refused = re.match(rf"kept {re.escape(base_version)}: candidate (\S+) is ", last)
+    assert refused, result.stderr
+    assert (settings.resolved_models_dir / refused[1] / "card.json").exists()
     assert "worse on toxicity/fx_tox" in last or "not better overall" in last, result.stderr
     assert current_version(settings.resolved_models_dir) == base_version

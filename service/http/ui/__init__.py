@@ -8,6 +8,7 @@ allows only this blueprint's own script and style.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, cast
 
 from flask import (
@@ -20,6 +21,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -50,6 +52,8 @@ bp = Blueprint(
     static_url_path="/moderate/static",
 )
 
+STATIC = Path(__file__).resolve().parent / "static"
+ICON_MAX_AGE = 86400  # a day: the icon rarely changes, and is asked for on every first load
 ACTIONS: dict[str, tuple[Decision, RejectReason | None]] = {
     "approve": (Decision.APPROVE, None),
     "spam": (Decision.REJECT, RejectReason.SPAM),
@@ -99,6 +103,14 @@ def _view_args() -> dict[str, Any]:
     if site:
         args["site"] = site[:64]
     return args
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The page's icon, at the address every browser tries first."""
+    return send_from_directory(
+        STATIC, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=ICON_MAX_AGE
+    )
 
 
 @bp.get("/moderate")

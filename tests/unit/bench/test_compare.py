@@ -45,7 +45,7 @@ def test_a_revision_is_checked_out_built_and_removed() -> None:
     if subprocess.run(["git", "rev-parse"], cwd=root, capture_output=True).returncode:
         pytest.skip("not a git checkout")
     with compare.worktree("HEAD") as tree:
-        assert (tree / "service" / "http" / "app.py").exists()
+        assert (tree / "service" / "wsgi.py").exists()
         assert compare.build_hashing(tree)
         assert list((tree / "classifier").glob("_hashing*.so"))
     assert not tree.exists()

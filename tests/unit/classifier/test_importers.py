@@ -134,6 +134,84 @@ def test_wordpress_file_that_is_not_an_export_is_refused(tmp_path: Path) -> None
         read_wordpress(dump)
 
 
+# The same six comments as each tool writes them: phpMyAdmin's CSV (every value quoted,
+# NULL bare, LF rows), its "CSV for MS Excel" (semicolons, CRLF rows, CRLF in a value
+# becomes LF), `wp comment list --format=csv` (PHP fputcsv: quotes only where needed) and
+# an export plugin (fputcsv with a byte-order mark and CRLF rows).
+WP_EXPORT_TEXTS = {
+    "201": "Nice post",
+    "202": 'Multi-line\ncomment with "quotes"',
+    "203": "Grüße aus Köln, danke! Ça marche très bien — merci. 日本語のコメント 👍",
+    "204": 'Buy now, pay later: "best" prices, 90% off!\r\nhttp://meds.example/?a=1,2',
+    "205": 'He said "no".\r\n\r\nThen: ""\r\nC:\\Users\\dana is a path, not a quote.',
+    "206": '"Quoted from start to end"',
+}
+WP_EXPORTS = ["phpmyadmin.csv", "phpmyadmin_excel.csv", "wp_cli.csv", "plugin.csv"]
+
+
+@pytest.mark.parametrize("export", WP_EXPORTS)
+def test_wordpress_csv_exports_keep_quotes_newlines_commas_and_text(export: str) -> None:
+    rows = {
+        row["id"].rsplit(":", 1)[1]: row
+        for row in read_wordpress(FIXTURES / "wordpress" / export).rows
+    }
+    texts = {comment_id: row["text"] for comment_id, row in rows.items()}
+    if export == "phpmyadmin_excel.csv":
+        expected = {k: v.replace("\r\n", "\n") for k, v in WP_EXPORT_TEXTS.items()}
+    else:
+        expected = WP_EXPORT_TEXTS
+    assert texts == expected
+    assert rows["203"]["name"] == "Zoë Müller"
+    assert rows["204"]["name"] == 'Cheap "Meds", Inc.'
+    assert rows["206"]["email"] == ""  # NULL, or empty
+    assert labels_by_id(list(rows.values()))["wordpress:wp_comments:204"] == ("1", "")
+
+
+def test_wordpress_csv_result_does_not_depend_on_other_rows(tmp_path: Path) -> None:
+    export = (FIXTURES / "wordpress" / "phpmyadmin.csv").read_bytes().decode("utf-8")
+    header, rest = export.split("\n", 1)
+    two_line_record = rest.split('"203"', 1)[0].split("\n", 1)[1]
+    alone = tmp_path / "one.csv"
+    alone.write_text(f"{header}\n{two_line_record}", encoding="utf-8")
+    assert [row["text"] for row in read_wordpress(alone).rows] == [WP_EXPORT_TEXTS["202"]]
+
+
+def test_wordpress_csv_headerless_semicolons_need_the_delimiter(tmp_path: Path) -> None:
+    export = (FIXTURES / "wordpress" / "phpmyadmin_excel.csv").read_bytes()
+    bare = tmp_path / "bare.csv"
+    bare.write_bytes(export.split(b"\r\n", 1)[1])
+    with pytest.raises(ImportFormatError, match=r"delimiter ','.*--delimiter"):
+        read_wordpress(bare)
+    rows = read_wordpress(bare, delimiter=";").rows
+    assert rows[1]["text"] == WP_EXPORT_TEXTS["202"]
+
+
+def test_wordpress_csv_guesses_the_dialect_only_when_told(tmp_path: Path) -> None:
+    export = tmp_path / "single-quoted.csv"
+    export.write_text(
+        "comment_ID,comment_content,comment_approved\n"
+        "1,'Hello, world',1\n"
+        "2,'Spam, spam, spam',spam\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFormatError, match="row 2 has 4 fields"):
+        read_wordpress(export)
+    rows = read_wordpress(export, guess_dialect=True).rows
+    assert [row["text"] for row in rows] == ["Hello, world", "Spam, spam, spam"]
+
+
+def test_wordpress_csv_with_backslash_escaped_quotes_is_refused_with_a_hint(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "escaped.csv"
+    export.write_text(
+        'comment_ID,comment_content,comment_approved\n1,"say \\"hi\\" please",1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFormatError, match=r"line 2 is not RFC 4180 CSV.*--guess-dialect"):
+        read_wordpress(export)
+
+
 # --- Disqus ------------------------------------------------------------------
 
 

@@ -42,3 +42,35 @@ def test_import_of_a_wrong_file_fails_with_a_message(tmp_path: Path) -> None:
     result = CliRunner().invoke(import_group, ["disqus", str(bad)])
     assert result.exit_code == 1
     assert "not well-formed XML" in result.stderr
+
+
+def test_import_wordpress_csv_keeps_doubled_quotes_through_to_the_labeled_csv(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "wordpress.csv"
+    export = FIXTURES / "wordpress" / "phpmyadmin.csv"
+    result = CliRunner().invoke(import_group, ["wordpress", str(export), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        texts = {row["id"]: row["text"] for row in csv.DictReader(handle)}
+    assert texts["wordpress:wp_comments:202"] == 'Multi-line\ncomment with "quotes"'
+    assert texts["wordpress:wp_comments:206"] == '"Quoted from start to end"'
+
+
+def test_import_wordpress_takes_a_delimiter_and_guesses_only_when_told(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("1|'It''s | fine'|1\n", encoding="utf-8")
+    refused = CliRunner().invoke(import_group, ["wordpress", str(export)])
+    assert refused.exit_code == 1
+    assert "--delimiter" in refused.stderr
+    header = "comment_ID|comment_content|comment_approved\n"
+    export.write_text(header + '1|"It\'s | fine"|1\n', encoding="utf-8")
+    read = CliRunner().invoke(import_group, ["wordpress", str(export), "--delimiter", "|"])
+    assert read.exit_code == 0, read.output
+    assert "It's | fine" in read.stdout
+    export.write_text(header + "1|'It is | fine'|1\n2|'Spam | spam'|spam\n", encoding="utf-8")
+    guessed = CliRunner().invoke(
+        import_group, ["wordpress", str(export), "--delimiter", "|", "--guess-dialect"]
+    )
+    assert guessed.exit_code == 0, guessed.output
+    assert "It is | fine" in guessed.stdout

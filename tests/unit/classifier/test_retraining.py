@@ -66,9 +66,10 @@ def test_small_sets_do_not_veto_but_count_overall() -> None:
 
 
 def test_no_gain_is_kept() -> None:
-    result = decide([comparison("olid", 0.8, 0.8, 0.004)], margin=0.01)
+    result = decide([comparison("olid", 0.8, 0.79999, 0.004)], margin=0.01)
     assert not result.promote
     assert "not better overall (mean ROC-AUC change +0.0000)" in result.reason
+    assert str(result.to_dict()["overall_delta"]) == "0.0"  # not -0.0 in the card
 
 
 def test_moderator_rows_skip_unlabeled_and_keep_the_last_label_of_a_text() -> None:

@@ -120,7 +120,7 @@ def test_sweep_counts_expired_leases(
 def test_approve_writes_status_feed_label_audit_and_stats(
     queue: ReviewQueue, redis_client: redis.Redis
 ) -> None:
-    [cid] = _seed(redis_client, 1, external_id="site-7", url="http://pat.example")
+    [cid] = _seed(redis_client, 1, external_id="site-7", thread="/news/7", url="http://pat.example")
     queue.claim("alice", 1)
     result = queue.decide(cid, "alice", Decision.APPROVE, via="page")
     assert result.status is CommentStatus.APPROVED
@@ -133,6 +133,7 @@ def test_approve_writes_status_feed_label_audit_and_stats(
     assert feed.items[0] | {"cursor": None} == {
         "id": cid,
         "external_id": "site-7",
+        "thread": "/news/7",
         "status": "approved",
         "decided_at": "2027-01-15T08:00:00.000Z",
         "reason": None,
@@ -302,6 +303,27 @@ def test_feed_pages_return_each_decision_once(
         queue.decide(cid, "bob", Decision.REJECT, RejectReason.SPAM)
     later = read_decisions(redis_client, empty.next, 10)
     assert [i["id"] for i in later.items] == ids[3:]
+
+
+def test_feed_entries_written_before_thread_read_it_from_the_comment(
+    redis_client: redis.Redis,
+) -> None:
+    [cid] = _seed(redis_client, 1, external_id="site-3", thread="/news/3")
+    # An entry as queue_decide.lua wrote it before the feed carried the thread.
+    old = {
+        "id": cid,
+        "external_id": "site-3",
+        "status": "approved",
+        "decided_at": "x",
+        "reason": "",
+    }
+    redis_client.xadd(keys.decisions(), old)  # type: ignore[arg-type]
+    redis_client.xadd(keys.decisions(), old | {"id": "gone"})  # type: ignore[arg-type]
+    items = read_decisions(redis_client, None, 10).items
+    assert [(i["external_id"], i["thread"]) for i in items] == [
+        ("site-3", "/news/3"),
+        ("site-3", None),
+    ]
 
 
 def test_feed_rejects_a_malformed_cursor(redis_client: redis.Redis) -> None:
