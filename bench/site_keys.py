@@ -6,7 +6,9 @@ both with the worker's one-second memory of the registry (``service.sites.cache`
 as served; ``key_uncached``: the same with that memory off (one ``HGETALL`` per
 request). Same app, same private Redis, same comments; the modes take turns round
 after round (order flipped each round), and each one's best round is kept, as in
-``bench.inprocess``.
+``bench.inprocess``. It also times the checks alone (``check_us``: thread CPU per
+call, best of 7 runs of 2,000): ``SiteRegistry.any`` and ``authenticate`` (a Redis
+round trip each) and the worker's remembered ``authenticate``.
 
     python -m bench.site_keys [ROUNDS]
 """
@@ -59,8 +61,10 @@ def measure(rounds: int = 9) -> dict[str, Any]:
                     results[mode].append(inprocess._cpu_ms_per_request(intake, batch))
         finally:
             site_auth.authenticate_request = real
+        check_us = _check_costs(client)
     best = {mode: round(min(values), 4) for mode, values in results.items()}
     return {
+        "check_us": check_us,
         "cpu_ms_per_request": best,
         "open_vs_before": round(best["open"] / best["before"], 4),
         "key_vs_before": round(best["key"] / best["before"], 4),
@@ -69,6 +73,36 @@ def measure(rounds: int = 9) -> dict[str, Any]:
         "requests": inprocess.REQUESTS,
         "all_rounds": {mode: [round(x, 4) for x in v] for mode, v in results.items()},
     }
+
+
+def _check_costs(client: Any) -> dict[str, float]:
+    """Thread CPU microseconds per call of each check, best of 7 runs of 2,000 calls."""
+    import time
+
+    from service.sites import SiteRegistry
+    from service.sites.cache import CachedRegistry
+
+    registry = SiteRegistry(client)
+    key = registry.add("timing")
+    cached = CachedRegistry(registry)
+
+    def per_call(check: Any) -> float:
+        best = float("inf")
+        for _ in range(7):
+            started = time.thread_time()
+            for _ in range(2000):
+                check()
+            best = min(best, (time.thread_time() - started) / 2000 * 1e6)
+        return round(best, 1)
+
+    try:
+        return {
+            "any": per_call(registry.any),
+            "authenticate": per_call(lambda: registry.authenticate(key)),
+            "authenticate_remembered": per_call(lambda: cached.authenticate(key)),
+        }
+    finally:
+        registry.remove("timing")
 
 
 def main(argv: list[str]) -> int:

@@ -172,7 +172,6 @@ class FeedItem(BaseModel):
     decided_at: str
     reason: RejectReason | None
     cursor: str
-    thread: str | None = None
     # "decided": a moderator's first decision of a pending comment; "corrected": a
     # site's feedback, or a moderator's correction of an earlier decision
     event: Literal["decided", "corrected"] = "decided"

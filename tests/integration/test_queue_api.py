@@ -245,11 +245,11 @@ def test_feed_returns_each_decision_exactly_once_across_pages(
     assert set(item) == {
         "id",
         "external_id",
+        "thread",
         "status",
         "decided_at",
         "reason",
         "cursor",
-        "thread",
         "event",
     }
     assert (item["external_id"], item["thread"]) == ("site-0", "/news/0")

@@ -138,7 +138,6 @@ def test_approve_writes_status_feed_label_audit_and_stats(
         "decided_at": "2027-01-15T08:00:00.000Z",
         "reason": None,
         "cursor": None,
-        "thread": "/news/1",
         "event": "decided",
     }
     assert read_labels(redis_client) == [
