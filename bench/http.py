@@ -3,8 +3,8 @@
 Beside the native intake, the same gunicorn answers Akismet's comment-check
 (``/1.1/comment-check``, form-encoded as Akismet clients send it, the same
 comments): its row shows what the protocol translation costs. The bench's Redis
-has no site, so every key is accepted (open mode): the key check reads Redis twice
-there (the key, then whether any site exists), once when the key is a site's.
+has no site, so every key is accepted (open mode); a worker remembers that for a
+second (service.sites.cache), as it remembers a site's key.
 
 Starts a private redis-server (append-only, fsync always, as shipped) and
 gunicorn with modq's settings, drives each with wrk at a fixed number of
