@@ -335,6 +335,7 @@ class Served:
         self, app: str, env: dict[str, str], script: Path, log: Path, root: Path = ROOT
     ) -> None:
         self.app = app
+        self.owner = True  # stop() may run before the warm-up ends
         # a data directory of its own: gunicorn's config empties its metrics directory
         data_dir = Path(env["MODQ_DATA_DIR"]) / log.stem
         self.process, self.base = serve(
@@ -347,7 +348,6 @@ class Served:
             raise
         self.workers = children_of(self.process.pid)
         self.runs: list[dict[str, Any]] = []
-        self.owner = True
 
     @classmethod
     def beside(cls, other: Served, label: str, script: Path) -> Served:
