@@ -335,7 +335,7 @@ class Served:
         self, app: str, env: dict[str, str], script: Path, log: Path, root: Path = ROOT
     ) -> None:
         self.app = app
-        self.owner = True  # stop() may run before the warm-up ends
+        self.owner = True  # it started its gunicorn: stop() stops it
         # a data directory of its own: gunicorn's config empties its metrics directory
         data_dir = Path(env["MODQ_DATA_DIR"]) / log.stem
         self.process, self.base = serve(
@@ -426,6 +426,9 @@ def bench_environment(work: Path) -> dict[str, str]:
         {
             "MODQ_DATA_DIR": str(work / "data"),
             "MODQ_LOG_LEVEL": "WARNING",
+            # The bench posts from one address: no limits, unless set here (to measure them)
+            "MODQ_RATE_LIMIT": "off",
+            "MODQ_SITE_RATE_LIMIT": "off",
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
@@ -439,6 +442,8 @@ def bench_environment(work: Path) -> dict[str, str]:
         "MODQ_MODELS_DIR",
         "MODQ_BATCH_MAX",
         "MODQ_BATCH_WAIT_MS",
+        "MODQ_RATE_LIMIT",
+        "MODQ_SITE_RATE_LIMIT",
     ):
         if name in os.environ:
             env[name] = os.environ[name]

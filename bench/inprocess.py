@@ -71,6 +71,8 @@ def _apps(work: Path, redis_url: str) -> Iterator[tuple[WSGIApp, WSGIApp]]:
             "MODQ_REDIS_URL": redis_url,
             "MODQ_DATA_DIR": str(work / "data"),
             "MODQ_LOG_LEVEL": "WARNING",
+            "MODQ_RATE_LIMIT": os.environ.get("MODQ_RATE_LIMIT", "off"),
+            "MODQ_SITE_RATE_LIMIT": os.environ.get("MODQ_SITE_RATE_LIMIT", "off"),
             "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"),
         }
     )

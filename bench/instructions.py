@@ -89,6 +89,8 @@ def measure(requests_count: int = REQUESTS) -> dict[str, Any]:
                     "MODQ_REDIS_URL": redis_server.url,
                     "MODQ_WORKERS": "1",
                     "MODQ_LOG_LEVEL": "WARNING",
+                    "MODQ_RATE_LIMIT": "off",
+                    "MODQ_SITE_RATE_LIMIT": "off",
                     "OMP_NUM_THREADS": "1",
                     "PYTHONHASHSEED": "0",
                 }

@@ -11,6 +11,9 @@ import time
 from enum import Enum
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+# What is_comment_id accepts, as a regular expression (routes and the OpenAPI document)
+COMMENT_ID_REGEX = "[0-7][0-9abcdefghjkmnpqrstvwxyz]{25}"
+COMMENT_ID_PATTERN = f"^{COMMENT_ID_REGEX}$"
 
 
 class CommentStatus(str, Enum):

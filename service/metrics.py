@@ -61,6 +61,12 @@ BATCH_SIZE = Histogram(
     "Comments scored per model call by intake (concurrent requests share a call).",
     buckets=(1, 2, 3, 4, 6, 8, 12, 16, 24, 32),
 )
+# Incremented by `modq serve` (service/runtime/supervisor.py), whose samples /metrics
+# sums with the workers'; declared here so that /metrics shows 0 before any restart.
+EMBEDDED_REDIS_RESTARTS = Counter(
+    "modq_embedded_redis_restarts",
+    "Times `modq serve` restarted its embedded redis-server after it died.",
+)
 WRITE_BATCH_SIZE = Histogram(
     "modq_store_batch_size",
     "Comments written per Redis round trip by intake (concurrent requests share one).",

@@ -51,6 +51,16 @@ BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
 }
 
 
+# A person comments a few times a minute at most; a site's server relays all of its
+# commenters; failed moderator sign-ins and bad tokens per address.
+DEFAULT_RATE_LIMIT = "10/minute;100/hour"
+DEFAULT_SITE_RATE_LIMIT = "6000/minute"
+DEFAULT_AUTH_RATE_LIMIT = "10/minute;100/hour"
+# A comment write with fsync takes milliseconds even under load; a hung Redis is cut
+# off after this.
+DEFAULT_REDIS_TIMEOUT_MS = 500
+
+
 class Mode(str, Enum):
     """How decisions are applied: enforce them, or record them and approve everything."""
 
@@ -116,6 +126,24 @@ class Settings:
     # gthread's: each request scores its own comment, and a write waits for nobody.
     batch_wait_ms: float = 0.0
     batch_max: int = 1
+    # gevent worker: a request body must arrive in full within body_timeout_s, and at
+    # most body_readers requests per worker wait for theirs (service/runtime/body_gate.py)
+    body_timeout_s: float = 5.0
+    body_readers: int = 100
+    # Rate limits in the limits library's notation (service/http/rate_limits.py); None:
+    # no limit. from_env's defaults are DEFAULT_RATE_LIMIT and the like; a Settings
+    # built in code (the tests) limits nothing unless it says so.
+    rate_limit: str | None = None
+    site_rate_limit: str | None = None
+    auth_rate_limit: str | None = None
+    # A moderator page session ends after this long without a request from its moderator
+    session_idle_minutes: int = 60
+    # The longest one Redis call may wait for its reply: a hung Redis costs a request
+    # this (then 503), not seconds.
+    redis_timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS
+    # Decided comments older than this lose IP, user agent, referrer and e-mail
+    # (service/privacy/retention.py); None: kept (MODQ_RETENTION_DAYS=off).
+    retention_days: int | None = 90
     # Webhooks: the delivery worker `modq serve` starts beside gunicorn (or not), the
     # receivers' time to answer, how many deliveries run at once, the pause between
     # polls of Redis, and the retry delays (Standard Webhooks' schedule, in seconds).
@@ -190,6 +218,18 @@ class Settings:
             metrics_dir=reader.path("PROMETHEUS_MULTIPROC_DIR"),
             batch_wait_ms=reader.float("MODQ_BATCH_WAIT_MS", batch_wait_ms, low=0.0, high=1000.0),
             batch_max=reader.int("MODQ_BATCH_MAX", batch_max, low=1, high=1000),
+            body_timeout_s=reader.float("MODQ_BODY_TIMEOUT_S", 5.0, low=0.1, high=300.0),
+            body_readers=reader.int("MODQ_BODY_READERS", 100, low=1, high=100_000),
+            rate_limit=reader.rate_limit("MODQ_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            site_rate_limit=reader.rate_limit("MODQ_SITE_RATE_LIMIT", DEFAULT_SITE_RATE_LIMIT),
+            auth_rate_limit=reader.rate_limit("MODQ_AUTH_RATE_LIMIT", DEFAULT_AUTH_RATE_LIMIT),
+            session_idle_minutes=reader.int(
+                "MODQ_SESSION_IDLE_MINUTES", 60, low=1, high=30 * 24 * 60
+            ),
+            redis_timeout_ms=reader.int(
+                "MODQ_REDIS_TIMEOUT_MS", DEFAULT_REDIS_TIMEOUT_MS, low=10, high=60_000
+            ),
+            retention_days=reader.optional_days("MODQ_RETENTION_DAYS", 90),
             webhook_worker=reader.optional_bool("MODQ_WEBHOOK_WORKER") is not False,
             webhook_timeout=reader.float("MODQ_WEBHOOK_TIMEOUT", 10.0, low=0.1, high=300.0),
             webhook_concurrency=reader.int("MODQ_WEBHOOK_CONCURRENCY", 8, low=1, high=256),
@@ -372,6 +412,28 @@ class _Reader:
                 raise SettingsError(f"{name}: the entry {entry!r} has no letters or digits")
             entries.append(entry)
         return tuple(entries)
+
+    def optional_days(self, name: builtins.str, default: builtins.int) -> builtins.int | None:
+        value = self._raw(name)
+        if value is not None and value.lower() in ("off", "none"):
+            return None
+        return self.int(name, default, low=1, high=100 * 365)
+
+    def rate_limit(self, name: builtins.str, default: builtins.str) -> builtins.str | None:
+        value = self._raw(name)
+        if value is None:
+            value = default
+        if value.lower() in ("off", "none", "0"):
+            return None
+        from limits import parse_many  # only here: settings import nothing heavy
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be limits like 10/minute;100/hour (or off), got {value!r}"
+            ) from None
+        return value
 
     def networks(
         self, name: builtins.str

@@ -17,12 +17,14 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from types import FrameType, ModuleType
 
 import click
 import redis
 
 from service.runtime.embedded import redis_url_for_cli
+from service.runtime.supervisor import RestartCounter
 from service.settings import Settings, SettingsError
 
 COMMAND_MODULES = (
@@ -31,6 +33,7 @@ COMMAND_MODULES = (
     "service.cli.imports",
     "service.cli.retrain",
     "service.cli.sites",
+    "service.cli.privacy",
     "service.cli.webhooks",
 )
 
@@ -57,6 +60,19 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if embedded is not None:
         how = "started" if embedded.started_here else "reusing"
         click.echo(f"modq: {how} embedded Redis at {url} (data in {settings.redis_dir})", err=True)
+        restarts = RestartCounter(
+            Path(settings.metrics_dir or settings.data_dir / "metrics").resolve()
+        )
+
+        def restarted(count: int, code: int | None, took_s: float) -> None:
+            click.echo(
+                f"modq: embedded Redis exited (code {code}); restarted on the same files "
+                f"in {took_s * 1000:.0f} ms (restart {count})",
+                err=True,
+            )
+            restarts.increment()
+
+        embedded.supervise(restarted)
     child_env["MODQ_REDIS_URL"] = url
     try:
         _refuse_an_open_network_address(settings.host, settings.port, url)

@@ -6,14 +6,17 @@ import logging
 
 import redis
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
 from classifier import hashing_is_compiled
 from service.concurrency.batching import new_batcher
+from service.domain import COMMENT_ID_REGEX
 from service.http.context import EXTENSION_KEY, WRITE_BATCH_MAX, Services
 from service.http.errors import register_error_handlers
 from service.http.json_provider import FastJSONProvider
 from service.http.logging import configure_logging, install_request_logging
 from service.http.metrics import install_metrics
+from service.http.rate_limits import install_rate_limits
 from service.http.site_auth import install_site_keys
 from service.moderation.model_holder import ModelHolder
 from service.settings import Settings
@@ -41,7 +44,7 @@ def create_app(
                 "MODQ_REDIS_URL is not set: start the service with `modq serve` "
                 "(which starts an embedded Redis) or point MODQ_REDIS_URL at a Redis"
             )
-        redis_client = create_redis_client(settings.redis_url)
+        redis_client = create_redis_client(settings.redis_url, settings.redis_timeout_ms)
     app = Flask(__name__)
     # One byte of slack: a streamed (chunked) body is read up to max+1 bytes, so
     # service.http.payload can tell "exactly at the limit" from "over it" and answer 413.
@@ -61,9 +64,18 @@ def create_app(
     install_request_logging(app)
     install_metrics(app)
     register_error_handlers(app)
+    app.url_map.converters["comment_id"] = CommentIdConverter
     install_site_keys(app)
     _register_blueprints(app)
+    install_rate_limits(app, settings, redis_client)
     return app
+
+
+class CommentIdConverter(BaseConverter):
+    """A URL segment shaped like a comment id: ``/v1/queue/claim`` is then no comment's
+    page, and its 405 names only the methods it has."""
+
+    regex = COMMENT_ID_REGEX
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -77,9 +89,11 @@ def _register_blueprints(app: Flask) -> None:
         health,
         meta,
         model,
+        privacy,
         queue,
         score,
     )
 
-    for module in (comments, score, model, health, meta, queue, decisions, ui, akismet, coral):
+    modules = (comments, score, model, health, meta, queue, decisions, privacy, ui, akismet, coral)
+    for module in modules:
         app.register_blueprint(module.bp)

@@ -4,8 +4,10 @@ Tokens come from ``MODQ_MODERATOR_TOKENS`` (``name:token,…``) and are compared
 in constant time. The page signs a moderator in once and then keeps a Flask
 session (a cookie signed with ``MODQ_SECRET_KEY``: HttpOnly, SameSite=Strict,
 Secure over https). The session holds a fingerprint of the token, so removing
-or changing a moderator's token also ends their sessions. Every form the page
-posts carries a CSRF token bound to the session.
+or changing a moderator's token also ends their sessions, and the id of its
+server-side state in Redis (service/http/sessions.py), so signing out and an idle
+timeout end it for every worker and host. Every form the page posts carries a
+CSRF token bound to the session.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 
 from service.http.context import services
 from service.http.errors import ForbiddenError, UnauthorizedError
+from service.http.sessions import ModeratorSessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,29 +88,49 @@ def sign_in(token: str) -> str | None:
     session.clear()
     session["moderator"] = name
     session["token_fp"] = _fingerprint(token, settings.secret_key)
+    session["sid"] = _sessions().start(name)
     session["csrf"] = secrets.token_urlsafe(32)
     return name
 
 
 def sign_out() -> None:
-    """End the page session."""
+    """End the page session, here and for every copy of its cookie."""
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        _sessions().end(session_id)
     session.clear()
 
 
-def session_moderator() -> str | None:
-    """The signed-in moderator of the page, if their token is still configured."""
+def session_moderator(*, active: bool = True) -> str | None:
+    """The signed-in moderator of the page, if the session is live and the token configured.
+
+    ``active``: this request is the moderator's doing, and restarts the idle time
+    (the page's automatic lease renewals pass False).
+    """
     name = session.get("moderator")
     fingerprint = session.get("token_fp")
+    session_id = session.get("sid")
     if not isinstance(name, str) or not isinstance(fingerprint, str):
         return None
+    if not isinstance(session_id, str):
+        return None  # a cookie from before sessions were kept in Redis
     settings = services().settings
     token = settings.moderator_tokens.get(name)
     if token is None or not hmac.compare_digest(
         fingerprint, _fingerprint(token, settings.secret_key)
     ):
+        _sessions().end(session_id)
+        session.clear()
+        return None
+    if not _sessions().check(session_id, name, active=active):
         session.clear()
         return None
     return name
+
+
+def _sessions() -> ModeratorSessions:
+    ctx = services()
+    return ModeratorSessions(ctx.redis, ctx.settings.session_idle_minutes * 60)
 
 
 def csrf_token() -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from service import errors as domain
 
@@ -51,6 +51,10 @@ class APIError(Exception):
 
 class MalformedJSONError(APIError):
     status, code, message = 400, "malformed_json", "The request body is not valid JSON."
+
+
+class NestingTooDeepError(MalformedJSONError):
+    code, message = "json_too_deep", "The JSON body is nested too deeply."
 
 
 class BadRequestError(APIError):
@@ -162,7 +166,11 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         kind = _HTTP_EXCEPTION_MAP.get(error.code or 500)
         if kind is not None:
-            return error_response(kind())
+            api_error = kind()
+            # RFC 9110: a 405 names the methods the resource does allow.
+            if isinstance(error, MethodNotAllowed) and error.valid_methods:
+                api_error.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+            return error_response(api_error)
         api_error = APIError(error.description or "HTTP error")
         api_error.status = error.code or 500
         api_error.code = (error.name or "error").lower().replace(" ", "_")

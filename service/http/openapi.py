@@ -22,22 +22,27 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from service.domain import COMMENT_ID_PATTERN
 from service.http.schemas import ErrorResponse
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ATTRIBUTE = "__openapi__"
+QueryParam = str | tuple[str, dict[str, Any]]
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 _ERROR_TEXT = {
     400: "Malformed request body",
     401: "Missing or wrong token (a moderator's, or a site's key)",
+    403: "The form's CSRF token is missing or stale",
     404: "Not found",
     409: "Conflict with the resource's state",
     413: "Request body too large",
+    408: "The request body did not arrive in time (MODQ_BODY_TIMEOUT_S)",
     415: "Unsupported content type",
     422: "Invalid fields, each named in error.fields",
+    429: "Over a rate limit; retry after Retry-After seconds",
     503: "A dependency (Redis) is unavailable; retry after Retry-After seconds",
 }
 
@@ -49,12 +54,16 @@ class Operation:
     summary: str
     request: type[BaseModel] | None = None
     request_types: tuple[str, ...] = (JSON,)
+    request_required: bool = True
     responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     auth: bool = False
     tag: str | None = None
-    query: dict[str, str] = field(default_factory=dict)
+    # name -> description, or (description, JSON schema) for a value that is not any string
+    query: dict[str, QueryParam] = field(default_factory=dict)
     response_type: str = JSON
+    # Errors answered as an HTML page (the moderator page's), not the JSON error shape
+    html_errors: tuple[int, ...] = ()
     site_auth: bool = False  # a site's key (needed once any site exists)
 
 
@@ -63,12 +72,14 @@ def documented(
     *,
     request: type[BaseModel] | None = None,
     form: bool = False,
+    request_required: bool = True,
     responses: dict[int, type[BaseModel] | None] | None = None,
     errors: tuple[int, ...] = (),
     auth: bool = False,
     tag: str | None = None,
-    query: dict[str, str] | None = None,
+    query: dict[str, QueryParam] | None = None,
     response_type: str = JSON,
+    html_errors: tuple[int, ...] = (),
     site_auth: bool = False,
 ) -> Callable[[F], F]:
     """Attach an Operation to a view function (apply below the route decorator)."""
@@ -76,12 +87,18 @@ def documented(
         summary=summary,
         request=request,
         request_types=(JSON, FORM) if form else (JSON,),
+        request_required=request_required,
         responses=responses or {200: None},
-        errors=tuple(errors) + ((401,) if (auth or site_auth) and 401 not in errors else ()),
+        # A bad token is 401; too many bad moderator tokens from one address 429 (the
+        # website endpoints that count requests list their 429 themselves).
+        errors=tuple(errors)
+        + ((401,) if (auth or site_auth) and 401 not in errors else ())
+        + ((429,) if auth and 429 not in errors else ()),
         auth=auth,
         tag=tag,
         query=query or {},
         response_type=response_type,
+        html_errors=html_errors,
         site_auth=site_auth,
     )
 
@@ -136,7 +153,7 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
         if op.tag:
             entry["tags"] = [op.tag]
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
             for name in _CONVERTER.findall(rule_text)
         ]
         parameters += [
@@ -144,17 +161,17 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
                 "name": name,
                 "in": "query",
                 "required": False,
-                "schema": {"type": "string"},
-                "description": text,
+                "schema": {"type": "string"} if isinstance(spec, str) else spec[1],
+                "description": spec if isinstance(spec, str) else spec[0],
             }
-            for name, text in op.query.items()
+            for name, spec in op.query.items()
         ]
         if parameters:
             entry["parameters"] = parameters
         if op.request is not None:
             ref = refs[(op.request, "validation")]
             entry["requestBody"] = {
-                "required": True,
+                "required": op.request_required,
                 "content": {kind: {"schema": ref} for kind in op.request_types},
             }
         for status, model in op.responses.items():
@@ -168,6 +185,11 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
             entry["responses"][str(status)] = {
                 "description": _ERROR_TEXT.get(status, "Error"),
                 "content": {JSON: {"schema": refs[(ErrorResponse, "validation")]}},
+            }
+        for status in op.html_errors:
+            entry["responses"][str(status)] = {
+                "description": _ERROR_TEXT.get(status, "Error"),
+                "content": {"text/html": {"schema": {"type": "string"}}},
             }
         if op.auth:
             entry["security"] = [{"bearer": []}]
@@ -199,11 +221,18 @@ def build_openapi(app: Flask, version: str) -> dict[str, Any]:
     }
 
 
+def _path_schema(name: str) -> dict[str, Any]:
+    if name == "comment_id":  # routed only when it has an id's shape (service/domain.py)
+        return {"type": "string", "pattern": COMMENT_ID_PATTERN}
+    return {"type": "string"}
+
+
 def _describe(status: int) -> str:
-    names: dict[int, Literal["OK", "Created", "No content", "Redirect"]] = {
+    names: dict[int, Literal["OK", "Created", "No content", "Redirect", "See other"]] = {
         200: "OK",
         201: "Created",
         204: "No content",
         302: "Redirect",
+        303: "See other",
     }
     return names.get(status, "Answer")

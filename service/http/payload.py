@@ -3,23 +3,38 @@
 413 comes before any parsing (Content-Length is checked, and Flask caps the
 stream at ``MAX_CONTENT_LENGTH`` for bodies sent without one); 415 for a
 content type other than JSON or a URL-encoded form; 400 for a body that
-does not parse.
+does not parse, for JSON nested deeper than ``MAX_JSON_DEPTH`` (checked before
+the parser, whose recursion a deep enough body would exhaust) and for a form
+of more than ``MAX_FORM_FIELDS`` fields.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Request
 
-from service.http.errors import MalformedJSONError, PayloadTooLargeError, UnsupportedMediaTypeError
+from service.http.errors import (
+    MalformedJSONError,
+    NestingTooDeepError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Every request model is at most 3 levels deep ({"comments": [{...}]}); 32 leaves room
+# for extensions while staying far below the parser's and the validators' recursion.
+MAX_JSON_DEPTH = 32
+# A comment form has about a dozen fields.
+MAX_FORM_FIELDS = 100
+# A string (with its escapes) or one bracket: brackets inside strings do not nest.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def read_payload(request: Request, max_bytes: int, *, form: bool = True) -> dict[str, Any]:
@@ -43,20 +58,45 @@ def read_payload(request: Request, max_bytes: int, *, form: bool = True) -> dict
         raise MalformedJSONError("The request body is not valid UTF-8.") from None
     if mimetype == FORM_TYPE:
         try:
-            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
+            pairs = parse_qsl(
+                text, keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
+            )
         except ValueError:
             raise MalformedJSONError("The form body could not be parsed.") from None
         fields: dict[str, Any] = {}
         for key, value in pairs:
             fields.setdefault(key, value)
         return fields
+    check_json_depth(text)
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedJSONError() from None
     if not isinstance(body, dict):
         raise MalformedJSONError("The request body must be a JSON object.")
     return body
+
+
+def check_json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """400 if the JSON text nests arrays and objects deeper than ``limit``.
+
+    A body with at most ``limit`` opening brackets cannot be deeper, and counting
+    them runs in C: an ordinary comment costs two ``str.count`` calls. Only a body
+    with more is tokenised, so that brackets inside strings are not counted.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                raise NestingTooDeepError(
+                    f"The JSON body nests arrays and objects deeper than {limit} levels."
+                )
+        elif bracket in ("]", "}"):
+            depth -= 1
 
 
 def client_ip(

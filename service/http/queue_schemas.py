@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from service.domain import CommentStatus
-from service.http.schemas import Reason
+from service.http.schemas import Reason, no_nul
 from service.queue.order import Sort
 from service.queue.review import Decision, Feedback, RejectReason
 from service.store.decision_log import FEED_MAX_LIMIT
@@ -26,11 +26,32 @@ class ClaimRequest(BaseModel):
     thread: str | None = Field(None, max_length=2048)
     site: str | None = Field(None, max_length=64, description="Only this site's comments")
 
+    _nul = field_validator("thread")(no_nul)
+
 
 class DecisionRequest(BaseModel):
     """A final decision; ``reason`` goes with reject only (spam and toxic become labels)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The rule the queue enforces (422 otherwise), stated in the schema too, so that a
+    # client generated from /openapi.json knows it: reject needs a reason, approve has none.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"decision": {"const": "reject"}}},
+                    "then": {
+                        "required": ["reason"],
+                        "properties": {"reason": {"enum": ["spam", "toxic", "other"]}},
+                    },
+                },
+                {
+                    "if": {"properties": {"decision": {"const": "approve"}}},
+                    "then": {"properties": {"reason": {"type": "null"}}},
+                },
+            ]
+        },
+    )
 
     decision: Decision
     reason: RejectReason | None = None
@@ -41,10 +62,20 @@ class DecisionRequest(BaseModel):
     )
 
 
+def _drop_empty(values: Any) -> Any:
+    # `?limit=&sort=` (a form's blank fields) means "the default", as if left out.
+    if isinstance(values, dict):
+        return {k: v for k, v in values.items() if v != ""}
+    return values
+
+
 class QueueQuery(BaseModel):
     """Query parameters of GET /v1/queue."""
 
     model_config = ConfigDict(extra="ignore")
+
+    _empty = model_validator(mode="before")(_drop_empty)
+    _nul = field_validator("thread", "cursor")(no_nul)
 
     sort: Sort = Sort.OLDEST
     thread: str | None = Field(None, max_length=2048)
@@ -57,6 +88,9 @@ class FeedQuery(BaseModel):
     """Query parameters of GET /v1/decisions."""
 
     model_config = ConfigDict(extra="ignore")
+
+    _empty = model_validator(mode="before")(_drop_empty)
+    _nul = field_validator("after")(no_nul)
 
     after: str | None = Field(None, max_length=64)
     limit: int = Field(100, ge=1, le=FEED_MAX_LIMIT)

@@ -30,9 +30,32 @@ DEFAULT_MAX_TEXT_CHARS = 10_000
 Trimmed = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
+# Bidirectional embeddings, overrides, isolates and marks: in a name they make
+# "rtl \u202egnp.exe" read as "rtl exe.png" (Trojan Source, CVE-2021-42574).
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
 def _no_control_characters(value: str) -> str:
     if any(unicodedata.category(c) == "Cc" for c in value):
         raise ValueError("must not contain control characters")
+    return value
+
+
+def no_nul(value: Any) -> Any:
+    """Refuse a string with NUL (a field validator)."""
+    # NUL ends a string in C and in many logs and databases downstream: refused in
+    # every field, also where other control characters (newlines, tabs) are fine.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+def _plain_name(value: str) -> str:
+    _no_control_characters(value)
+    if not BIDI_CONTROLS.isdisjoint(value):
+        raise ValueError("must not contain bidirectional control characters")
     return value
 
 
@@ -80,6 +103,12 @@ class CommentIn(BaseModel):
         description="The site's own id; posting the same (thread, external_id) again "
         "returns the comment already stored instead of a duplicate.",
     )
+    external_author: str | None = Field(
+        None,
+        max_length=200,
+        description="The site's own id of the commenter: a site's erasure request "
+        "(POST /v1/privacy/erase) can name the person by it.",
+    )
     ip: str | None = Field(None, max_length=45, description="The commenter's IP address.")
     user_agent: str | None = Field(None, max_length=1000, description="The browser's User-Agent.")
     referrer: str | None = Field(None, max_length=2048, description="The page the form was on.")
@@ -89,16 +118,19 @@ class CommentIn(BaseModel):
         "thread",
         "parent_id",
         "external_id",
+        "external_author",
         "ip",
         "user_agent",
         "referrer",
         mode="before",
     )(_blank_to_none)
 
+    _nul = field_validator("*")(no_nul)
+
     @field_validator("name")
     @classmethod
     def _check_name(cls, value: str) -> str:
-        return _no_control_characters(value)
+        return _plain_name(value)
 
     @field_validator("email")
     @classmethod
@@ -129,7 +161,9 @@ class CommentIn(BaseModel):
         except ValueError:
             raise ValueError("must be an IPv4 or IPv6 address") from None
 
-    @field_validator("thread", "parent_id", "external_id", "user_agent", "referrer")
+    @field_validator(
+        "thread", "parent_id", "external_id", "external_author", "user_agent", "referrer"
+    )
     @classmethod
     def _check_plain(cls, value: str | None) -> str | None:
         return None if value is None else _no_control_characters(value)
@@ -145,6 +179,7 @@ class ScoreItemIn(BaseModel):
     email: str | None = Field(None, max_length=254)
     url: str | None = Field(None, max_length=2048)
 
+    _nul = field_validator("*")(no_nul)
     _text = field_validator("text")(_limit_text)
 
 

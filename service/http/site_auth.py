@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import redis
 from flask import Flask, current_app, g, request
 
 from service.http.auth import bearer_token
@@ -22,6 +23,7 @@ from service.http.context import services
 from service.http.errors import UnauthorizedError
 from service.sites import Site, SiteRegistry
 from service.sites.cache import CachedRegistry
+from service.sites.protection import is_loopback
 from service.store import keys
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,13 +69,28 @@ def authenticate_request() -> Site | None:
     key = bearer_token(request)
     registry = cached_registry()
     if key is None:
-        if registry.any():
+        if _any_site(registry):
             raise SiteKeyRequiredError()
         return None
     site = registry.authenticate(key)
     if site is None:
         raise SiteKeyInvalidError()
     return site
+
+
+def _any_site(registry: CachedRegistry) -> bool:
+    """Whether any site exists; a worker that never reached Redis on loopback says no.
+
+    Open mode is only ever served on loopback (``service.sites.protection``), so there a
+    worker that could not yet ask Redis answers as open, and ``/v1/score``, which needs no
+    Redis otherwise, keeps working; anywhere else the question is a 503 until Redis answers.
+    """
+    try:
+        return registry.any()
+    except redis.RedisError:
+        if not is_loopback(services().settings.host):
+            raise
+        return False
 
 
 def require_site(view: F) -> F:

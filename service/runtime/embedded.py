@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
 from service.runtime.redis_server import RedisServer
+from service.runtime.supervisor import RedisSupervisor
 from service.settings import Settings
 
 PORT_FILE = "redis.port"
@@ -37,6 +38,7 @@ class EmbeddedRedis:
 
     url: str
     server: RedisServer | None
+    supervisor: RedisSupervisor | None = None
 
     @property
     def started_here(self) -> bool:
@@ -45,10 +47,19 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         """Stop the server if this process started it (SIGTERM: the AOF is flushed)."""
+        if self.supervisor is not None:
+            self.supervisor.stop()  # first: a stop on purpose is not a crash to undo
+            self.supervisor = None
         if self.server is not None:
             self.server.stop()
             (self.server.directory / PORT_FILE).unlink(missing_ok=True)
             self.server = None
+
+    def supervise(self, on_restart: Callable[[int, int | None, float], None]) -> None:
+        """Restart the server whenever it dies, until ``stop`` (only if started here)."""
+        if self.server is not None and self.supervisor is None:
+            self.supervisor = RedisSupervisor(self.server, on_restart)
+            self.supervisor.start()
 
 
 def running_embedded_url(directory: Path) -> str | None:
@@ -102,7 +113,7 @@ def redis_client_for_cli(settings: Settings) -> Iterator[redis.Redis]:
     from service.store.connections import create_redis_client
 
     url, embedded = redis_url_for_cli(settings.redis_url, settings.redis_dir)
-    client = create_redis_client(url)
+    client = create_redis_client(url, settings.redis_timeout_ms)
     try:
         yield client
     finally:

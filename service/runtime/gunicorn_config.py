@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
 import shutil
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ if _settings.worker_class is WorkerClass.GEVENT:
 # prometheus-client are imported, and this module runs first.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+# Each connection is a file descriptor: idle keep-alive clients and slow bodies can
+# number thousands (worker_connections per worker), more than a default soft limit
+# of 1024. The workers inherit the raised limit.
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+_wanted = 65536 if _hard == resource.RLIM_INFINITY else min(_hard, 65536)
+if _soft != resource.RLIM_INFINITY and _soft < _wanted:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_wanted, _hard))
 
 _metrics_dir = Path(_settings.metrics_dir or _settings.data_dir / "metrics").resolve()
 # Samples of workers from an earlier run would be summed in: start empty.
@@ -125,3 +134,7 @@ def post_worker_init(worker: Any) -> None:
         # Connections are made after the fork (each process its own): now, not on the
         # first comment.
         worker.wsgi.extensions[EXTENSION_KEY].store.connect()
+        from service.runtime.retention import start_retention
+
+        services = worker.wsgi.extensions[EXTENSION_KEY]
+        start_retention(services.redis, services.settings.retention_days)

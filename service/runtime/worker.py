@@ -15,6 +15,11 @@ the next request in it (``base_async.AsyncWorker.handle``), so a greenlet inside
 it has no request in hand. A test (tests/integration/test_worker_class.py) checks
 that this still holds for the gunicorn version installed.
 
+Each request's body is read in full, within ``MODQ_BODY_TIMEOUT_S``, before the
+app sees the request, and at most ``MODQ_BODY_READERS`` requests wait for theirs
+at once (service/runtime/body_gate.py): slow clients are cut off before they
+fill the worker's connections.
+
 A quick stop (SIGINT, SIGQUIT: Ctrl-C in a terminal) stops the same way. gunicorn's
 gevent worker ends one with ``sys.exit(0)`` in a greenlet, which usually lands
 while the interpreter is already shutting down and prints a ``SystemExit``
@@ -32,6 +37,9 @@ from typing import Any
 import gevent
 from gunicorn.workers.ggevent import GeventWorker as _GunicornGeventWorker
 
+from service.runtime.body_gate import BodyGate
+from service.settings import Settings
+
 
 class GeventWorker(_GunicornGeventWorker):
     """``gevent`` worker whose graceful stop closes idle keep-alive connections."""
@@ -40,7 +48,22 @@ class GeventWorker(_GunicornGeventWorker):
         # connection greenlet -> its client socket, and those waiting for a request
         self._client_of: dict[Any, socket.socket] = {}
         self._awaiting_request: set[Any] = set()
+        # connection greenlet -> the request it is serving (gunicorn's parser object)
+        self._request_of: dict[Any, Any] = {}
         super().init_process()
+
+    def run(self) -> None:
+        # Wrapped here, after post_worker_init has seen the Flask app itself.
+        settings = Settings.from_env()
+        app: Any = getattr(self, "wsgi")  # noqa: B009 - set by gunicorn, untyped
+        self.wsgi = BodyGate(
+            app,
+            timeout_s=settings.body_timeout_s,
+            max_readers=settings.body_readers,
+            max_bytes=settings.max_body_bytes,
+            close_connection=self._close_after_answer,
+        )
+        super().run()
 
     def handle(self, listener: Any, client: socket.socket, addr: Any) -> None:
         current = gevent.getcurrent()
@@ -49,6 +72,20 @@ class GeventWorker(_GunicornGeventWorker):
             super().handle(listener, client, addr)
         finally:
             del self._client_of[current]
+
+    def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+        current = gevent.getcurrent()
+        self._request_of[current] = req
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            self._request_of.pop(current, None)
+
+    def _close_after_answer(self) -> None:
+        # Answered with "Connection: close", and gunicorn closes the connection after it.
+        req = self._request_of.get(gevent.getcurrent())
+        if req is not None:
+            req.force_close()
 
     @contextlib.contextmanager
     def timeout_ctx(self) -> Iterator[None]:

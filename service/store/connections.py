@@ -10,9 +10,10 @@ they can keep a connection of their own and only pack, send and read.
 What the pool's path gave is kept: the connection is made in the process that uses
 it (gunicorn forks after loading the app), its health check runs as the pool's
 does (a PING after ``health_check_interval`` idle seconds), a connection or
-timeout error drops the socket and the commands are sent once more on a new one
-(the client's ``Retry`` of one retry does the same), and an error reply takes its
-command's place among the replies without failing the others.
+error drops the socket and the commands are sent once more on a new one (the
+client's ``Retry`` of one retry does the same; a timeout drops the socket and is
+raised at once, so a hung Redis costs one ``MODQ_REDIS_TIMEOUT_MS``, not two), and
+an error reply takes its command's place among the replies without failing the others.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from service.settings import DEFAULT_REDIS_TIMEOUT_MS
+
 Command = Sequence[Any]
 
 
@@ -41,11 +44,13 @@ class DedicatedConnection:
 
     def execute_many(self, commands: Sequence[Command]) -> list[Any]:
         """Send the commands in one write and read their replies, in order; an error
-        reply (``ResponseError``) is returned in its command's place. A connection or
-        timeout error is raised when a second connection fails too."""
+        reply (``ResponseError``) is returned in its command's place. A connection
+        error is raised when a second connection fails too; a timeout at once."""
         try:
             return self._round_trip(commands)
-        except (RedisConnectionError, RedisTimeoutError):
+        except RedisTimeoutError:
+            raise  # _round_trip dropped the socket; waiting again would double the cost
+        except RedisConnectionError:
             self._drop()
             return self._round_trip(commands)  # a new connection, as the client's Retry
 
@@ -79,18 +84,24 @@ class DedicatedConnection:
         self._connection = None
 
 
-def create_redis_client(url: str) -> redis.Redis:
-    """A pooled client with short timeouts, so a dead Redis gives a quick 503.
+def create_redis_client(url: str, timeout_ms: int = DEFAULT_REDIS_TIMEOUT_MS) -> redis.Redis:
+    """A pooled client with short timeouts, so a dead or hung Redis gives a quick 503.
 
-    One quick retry: after a Redis restart the first command on a pooled
-    connection fails, and the retry reconnects; more retries would only make
-    a dead Redis slower to report.
+    One quick retry on a connection error: after a Redis restart the first command
+    on a pooled connection fails, and the retry reconnects; more retries would only
+    make a dead Redis slower to report. A timeout (a hung Redis) is not retried: it
+    costs ``timeout_ms`` (MODQ_REDIS_TIMEOUT_MS) once.
     """
+    timeout = timeout_ms / 1000.0
     return redis.Redis.from_url(
         url,
         decode_responses=True,
-        socket_timeout=2.0,
-        socket_connect_timeout=1.0,
+        socket_timeout=timeout,
+        socket_connect_timeout=min(1.0, timeout),
         health_check_interval=15,
-        retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
+        retry=Retry(
+            ExponentialBackoff(cap=0.05, base=0.01),
+            retries=1,
+            supported_errors=(redis.ConnectionError,),
+        ),
     )

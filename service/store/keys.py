@@ -43,6 +43,10 @@ The site registry (``service.sites``) has a hash tag of its own, ``{sites}``
 | S:site:<name>              | hash   | url, coral_secret, created_at, key (current key's sha256) |
 | S:site:<name>:keys         | set    | sha256 of every key the site was given |
 | S:key:<sha256 of a key>    | hash   | site, digest, url, coral_secret, expires_at (end of grace) |
+Rate limit counters (service/http/rate_limits.py) live under ``modq:limits:``,
+one key per limit, scope and address or site, each expiring with its window.
+``modq:session:<sha256 of the id>`` (string, the moderator's name) is one moderator
+page session, expiring after MODQ_SESSION_IDLE_MINUTES without a request.
 """
 
 from __future__ import annotations
@@ -160,6 +164,21 @@ def webhook_attempts(namespace: str = DEFAULT_NAMESPACE) -> str:
 def webhook_namespaces() -> str:
     """Set of namespaces that have had a webhook endpoint (one key for all)."""
     return f"{PREFIX}:{{webhooks}}:namespaces"
+
+
+def rate_limits() -> str:
+    """Prefix of the rate limiter's counters (the limits library appends its own key)."""
+    return f"{PREFIX}:limits"
+
+
+def retention_lock() -> str:
+    """String with a TTL: the process that runs this hour's retention sweep holds it."""
+    return f"{PREFIX}:retention:lock"
+
+
+def moderator_session(id_hash: str) -> str:
+    """String: the moderator of one page session (keyed by the SHA-256 of its id)."""
+    return f"{PREFIX}:session:{id_hash}"
 
 
 def akismet_lookup(digest: str, namespace: str = DEFAULT_NAMESPACE) -> str:

@@ -55,6 +55,14 @@ class GunicornServer:
                 "MODQ_THREADS": "4",
                 "MODQ_DATA_DIR": str(directory / "data"),
                 "MODQ_LOG_LEVEL": "INFO",
+                # The tests post thousands of comments from 127.0.0.1; the rate limit
+                # tests set their own limits.
+                "MODQ_RATE_LIMIT": "off",
+                "MODQ_SITE_RATE_LIMIT": "off",
+                "MODQ_AUTH_RATE_LIMIT": "off",
+                # A shared 2-core test machine's fsync can stall past the default 500 ms;
+                # the tests of the timeout itself set their own.
+                "MODQ_REDIS_TIMEOUT_MS": "2000",
             }
         )
         self.env.update(env or {})

@@ -22,6 +22,7 @@ from service.learning.retrain import Method, retrain
 from service.moderation.model_holder import ModelHolder
 from service.runtime.redis_server import RedisServer
 from service.settings import Settings
+from tests.integration.conftest import NO_LIMITS
 from tests.integration.retrain_support import (
     base_like_comments,
     decide_through_api,
@@ -59,6 +60,7 @@ def settings(tmp_path: Path, redis_server: RedisServer) -> Settings:
             "MODQ_MODERATOR_TOKENS": f"alice:{TOKEN}",
             "MODQ_LABEL_WEIGHT": "4",
             **HOLD_ALL,
+            **NO_LIMITS,
         }
     )
 

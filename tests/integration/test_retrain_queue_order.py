@@ -14,6 +14,7 @@ from service.moderation.model_holder import ModelHolder
 from service.runtime.redis_server import RedisServer
 from service.settings import Settings
 from tests.fake_model import FakeModel
+from tests.integration.conftest import NO_LIMITS
 
 TOKEN = "alice-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -39,6 +40,7 @@ def client(
             "MODQ_SPAM_REJECT": "1",
             "MODQ_TOXICITY_REVIEW": "1",
             "MODQ_TOXICITY_REJECT": "1",
+            **NO_LIMITS,
         }
     )
     holder = ModelHolder(FakeModel())  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from classifier.model import Model
+    from service.runtime.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -39,15 +40,17 @@ def test_every_modq_and_python_command_is_run_from_the_venv() -> None:
     assert bare == []
 
 
-def shipped_app() -> tuple[Flask, Model]:
-    """The app with the shipped model (no MODQ_* setting, no trained model); no Redis."""
+def shipped_app(redis_url: str) -> tuple[Flask, Model]:
+    """The app with the shipped model (no MODQ_* setting, no trained model), on ``redis_url``.
+
+    A Redis with no site in it: the website endpoints ask it whether any site exists."""
     from classifier import load_model
     from service.http.app import create_app
     from service.moderation.model_holder import ModelHolder
     from service.settings import Settings
 
     model = load_model()
-    return create_app(Settings(redis_url="redis://127.0.0.1:1/0"), models=ModelHolder(model)), model
+    return create_app(Settings(redis_url=redis_url), models=ModelHolder(model)), model
 
 
 def example(request: str) -> re.Match[str]:
@@ -71,10 +74,10 @@ def as_shown(scores: dict[str, float], shown: tuple[str, str]) -> tuple[str, str
     )
 
 
-def test_the_score_example_is_what_the_shipped_model_answers() -> None:
+def test_the_score_example_is_what_the_shipped_model_answers(redis_server: RedisServer) -> None:
     found = example(r'curl -s "\$B/v1/score"')
     answer = found["answer"]
-    app, model = shipped_app()
+    app, model = shipped_app(redis_server.url)
     response = app.test_client().post(
         "/v1/score", data=found["body"], content_type="application/json"
     )
@@ -90,12 +93,14 @@ def test_the_score_example_is_what_the_shipped_model_answers() -> None:
     assert f"reject threshold, {thresholds['reject']:.2f}" in answer
 
 
-def test_the_first_comment_example_shows_the_shipped_models_scores() -> None:
+def test_the_first_comment_example_shows_the_shipped_models_scores(
+    redis_server: RedisServer,
+) -> None:
     found = example(r'curl -s -i "\$B/v1/comments"')
     answer = found["answer"]
-    app, model = shipped_app()
+    app, model = shipped_app(redis_server.url)
     comment = json.loads(found["body"])
-    # /v1/score scores a comment as the intake does, without storing it (no Redis here).
+    # /v1/score scores a comment as the intake does, without storing it.
     response = app.test_client().post("/v1/score", json={"comments": [comment]})
     [item] = response.get_json()["items"]
     assert re.findall(r'"status": "(\w+)"', answer) == [item["status"]]

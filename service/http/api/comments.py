@@ -15,6 +15,7 @@ from service.http.openapi import documented
 from service.http.payload import client_ip, read_payload
 from service.http.presenters import comment_view, iso_time
 from service.http.queue_schemas import FeedbackRequest, FeedbackResponse
+from service.http.rate_limits import check_rate_limits
 from service.http.schemas import CommentCreated, CommentIn, CommentView, field_errors
 from service.http.site_auth import current_namespace, current_site, require_site
 from service.queue.review import ReviewQueue
@@ -29,7 +30,7 @@ bp = Blueprint("comments", __name__)
     request=CommentIn,
     form=True,
     responses={201: CommentCreated, 200: CommentCreated},
-    errors=(400, 413, 415, 422, 503),
+    errors=(400, 408, 413, 415, 422, 429, 503),
     tag="comments",
     site_auth=True,
 )
@@ -41,6 +42,7 @@ def create_comment() -> Response:
     # Read before announcing: a client that sends its body slowly must not keep the
     # other requests' model call and write waiting for it.
     body = read_payload(request, settings.max_body_bytes)
+    check_rate_limits(body)
     # Announced to both batchers until this request submits to each: the model call and
     # the Redis write it would join wait (briefly) for it, and for the others on their way.
     with ctx.scorer.coming(), ctx.writes.coming():

@@ -22,8 +22,11 @@ bp = Blueprint("decisions", __name__)
     tag="comments",
     site_auth=True,
     query={
-        "after": "the `next` of the previous answer (omit or 0 to start at the beginning)",
-        "limit": "1-500, default 100",
+        "after": (
+            "the `next` of the previous answer (omit or 0 to start at the beginning)",
+            {"type": "string", "pattern": r"^(0|\d{1,20}-\d{1,20})$"},
+        ),
+        "limit": ("1-500, default 100", {"type": "integer", "minimum": 1, "maximum": 500}),
     },
 )
 @require_site

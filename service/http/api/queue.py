@@ -15,6 +15,7 @@ from service.http.errors import NotFoundError, ValidationError
 from service.http.openapi import documented
 from service.http.payload import read_payload
 from service.http.queue_schemas import (
+    LIST_MAX,
     ClaimRequest,
     ClaimResponse,
     DecisionRequest,
@@ -27,6 +28,7 @@ from service.http.queue_schemas import (
 from service.http.schemas import field_errors
 from service.http.site_auth import site_registry
 from service.queue.items import format_time
+from service.queue.order import Sort
 from service.queue.scope import ScopedQueue
 from service.sites.scope import visible_namespaces
 
@@ -54,6 +56,7 @@ def parse(model: type[M], data: Any) -> M:
 
 
 def _body() -> dict[str, Any]:
+    # No body at all means every field's default (documented: the body is optional).
     if not request.get_data(cache=True):
         return {}
     return read_payload(request, services().settings.max_body_bytes, form=False)
@@ -69,14 +72,17 @@ def _known_id(comment_id: str) -> str:
 @documented(
     "Pending comments, oldest first by default; sort by age, score or uncertainty",
     responses={200: QueueList},
-    errors=(422, 503),
+    errors=(404, 422, 503),
     auth=True,
     tag="queue",
     query={
-        "sort": "oldest (default) | newest | score (most likely bad first) | uncertain",
+        "sort": (
+            "oldest (default) | newest | score (most likely bad first) | uncertain",
+            {"type": "string", "enum": [s.value for s in Sort]},
+        ),
         "thread": "only comments of this thread",
         "site": SITE_QUERY,
-        "limit": "1-200, default 50",
+        "limit": ("1-200, default 50", {"type": "integer", "minimum": 1, "maximum": LIST_MAX}),
         "cursor": "the `next` of the previous page",
     },
 )
@@ -92,10 +98,11 @@ def list_queue() -> Response:
 
 @bp.post("/v1/queue/claim")
 @documented(
-    "Lease up to `limit` pending comments to you",
+    "Lease up to `limit` pending comments to you (no body: 10, oldest first)",
     request=ClaimRequest,
+    request_required=False,
     responses={200: ClaimResponse},
-    errors=(400, 415, 422, 503),
+    errors=(400, 404, 408, 413, 415, 422, 503),
     auth=True,
     tag="queue",
 )
@@ -135,12 +142,15 @@ def stats() -> Response:
     errors=(404, 422, 503),
     auth=True,
     tag="queue",
-    query={"limit": "1-500, default 100", "site": SITE_QUERY},
+    query={
+        "limit": ("1-500, default 100", {"type": "integer", "minimum": 1, "maximum": 500}),
+        "site": SITE_QUERY,
+    },
 )
 @require_moderator
 def audit() -> Response:
     """Newest audit records first."""
-    raw = request.args.get("limit", "100")
+    raw = request.args.get("limit") or "100"  # `?limit=` means the default
     if not raw.isdigit() or not 1 <= int(raw) <= 500:
         raise ValidationError(fields={"limit": "Must be a whole number from 1 to 500."})
     return jsonify({"items": review_queue(_site_arg()).audit(int(raw)), "next": None})
@@ -151,7 +161,7 @@ def _site_arg() -> str | None:
     return site[:64] or None
 
 
-@bp.get("/v1/queue/<comment_id>")
+@bp.get("/v1/queue/<comment_id:comment_id>")
 @documented("One comment as moderators see it", errors=(404, 503), auth=True, tag="queue")
 @require_moderator
 def get_item(comment_id: str) -> Response:
@@ -160,13 +170,13 @@ def get_item(comment_id: str) -> Response:
     return jsonify(queue.get(_known_id(comment_id)).to_api(queue.clock()))
 
 
-@bp.post("/v1/queue/<comment_id>/decision")
+@bp.post("/v1/queue/<comment_id:comment_id>/decision")
 @documented(
     "Approve or reject a pending comment (once; 409 after that or on someone else's lease); "
     'with "correct": true, re-decide any earlier decision, automatic or human',
     request=DecisionRequest,
     responses={200: DecisionResponse},
-    errors=(400, 404, 409, 415, 422, 503),
+    errors=(400, 404, 408, 409, 413, 415, 422, 503),
     auth=True,
     tag="queue",
 )
@@ -195,7 +205,7 @@ def decide(comment_id: str) -> Response:
     )
 
 
-@bp.post("/v1/queue/<comment_id>/release")
+@bp.post("/v1/queue/<comment_id:comment_id>/release")
 @documented(
     "Give your lease on a comment back to the queue",
     responses={200: ReleaseResponse},

@@ -10,6 +10,7 @@ from service.http.context import services
 from service.http.errors import ValidationError
 from service.http.openapi import documented
 from service.http.payload import read_payload
+from service.http.rate_limits import check_rate_limits
 from service.http.schemas import ScoreRequest, ScoreResponse, field_errors
 from service.http.site_auth import require_site
 from service.moderation.scoring import moderate_many
@@ -30,7 +31,7 @@ class InvalidScoreRequestError(ValidationError):
     "Score up to 100 comments; nothing is stored",
     request=ScoreRequest,
     responses={200: ScoreResponse},
-    errors=(400, 413, 415, 422, 503),
+    errors=(400, 408, 413, 415, 422, 429, 503),
     tag="comments",
     site_auth=True,
 )
@@ -39,6 +40,7 @@ def score_comments() -> Response:
     """Scores, the status the policy would give, and reasons, for each comment."""
     ctx = services()
     body = read_payload(request, ctx.settings.max_body_bytes, form=False)
+    check_rate_limits(None)
     try:
         parsed = ScoreRequest.model_validate(
             body, context={"max_text_chars": ctx.settings.max_text_chars}

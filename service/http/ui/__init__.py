@@ -38,6 +38,8 @@ from service.http.auth import (
     sign_out,
 )
 from service.http.errors import APIError, ForbiddenError
+from service.http.openapi import documented
+from service.http.ui.bidi import encode_bidi, mark_bidi, reveal_bidi
 from service.http.ui.view import BATCH_SIZE, page_queue
 from service.queue.items import format_time, is_web_link, link_target
 from service.queue.order import Sort
@@ -72,6 +74,9 @@ def _setup(state: BlueprintSetupState) -> None:
     env = state.app.jinja_env
     env.filters["age"] = age_text
     env.filters["link_target"] = link_target
+    env.filters["bidi"] = reveal_bidi
+    env.filters["bidi_href"] = encode_bidi
+    env.filters["bidi_text"] = mark_bidi
     env.tests["web_link"] = is_web_link
 
 
@@ -114,6 +119,13 @@ def favicon() -> Response:
 
 
 @bp.get("/moderate")
+@documented(
+    "The moderator page: the sign-in form, or the moderator's claimed batch",
+    responses={200: None},
+    errors=(503,),
+    response_type="text/html",
+    tag="moderate",
+)
 def page() -> ResponseReturnValue:
     """The sign-in form, or the moderator's claimed batch with stats."""
     moderator = session_moderator()
@@ -141,10 +153,17 @@ def page() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/renew")
+@documented(
+    "Renew the signed-in moderator's leases (the page's script)",
+    responses={200: None},
+    errors=(401, 503),
+    html_errors=(403,),
+    tag="moderate",
+)
 def renew() -> ResponseReturnValue:
     """Keep the batch of a moderator who is still at work (the page's script calls this)."""
     check_csrf()
-    moderator = session_moderator()
+    moderator = session_moderator(active=False)  # automatic: not the moderator's activity
     if moderator is None:
         return jsonify({"error": {"code": "signed_out", "message": "Sign in again."}}), 401
     queue = page_queue(moderator, _view_args().get("site"))
@@ -155,6 +174,14 @@ def renew() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/login")
+@documented(
+    "Sign in with a moderator token (form: token, csrf_token)",
+    responses={303: None},
+    errors=(429,),
+    html_errors=(401, 403),
+    response_type="text/html",
+    tag="moderate",
+)
 def login() -> ResponseReturnValue:
     """Exchange a moderator token for a session."""
     check_csrf()
@@ -167,6 +194,14 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/logout")
+@documented(
+    "Give the batch back and end the session",
+    responses={303: None},
+    errors=(503,),
+    html_errors=(403,),
+    response_type="text/html",
+    tag="moderate",
+)
 def logout() -> ResponseReturnValue:
     """Give the batch back and end the session."""
     check_csrf()
@@ -178,6 +213,14 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/release")
+@documented(
+    "Give the whole claimed batch back to the queue",
+    responses={303: None},
+    errors=(503,),
+    html_errors=(403,),
+    response_type="text/html",
+    tag="moderate",
+)
 def release() -> ResponseReturnValue:
     """Give the whole batch back to the queue."""
     check_csrf()
@@ -189,6 +232,13 @@ def release() -> ResponseReturnValue:
 
 
 @bp.post("/moderate/decide")
+@documented(
+    "Decide one comment or the selected ones (JSON answer with Accept: application/json)",
+    responses={200: None, 303: None},
+    errors=(401, 422, 503),
+    html_errors=(403,),
+    tag="moderate",
+)
 def decide() -> ResponseReturnValue:
     """Decide one comment (its own button) or every selected one (the bulk buttons)."""
     check_csrf()
