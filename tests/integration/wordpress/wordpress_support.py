@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -154,6 +155,7 @@ class WordPress:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
+            start_new_session=True,  # its workers (PHP_CLI_SERVER_WORKERS) stop with it
         )
         log.close()
         deadline = time.monotonic() + 20
@@ -252,7 +254,7 @@ class WordPress:
     def teardown(self) -> None:
         """Stop the server; drop the database, its user and the config file."""
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
