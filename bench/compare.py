@@ -12,10 +12,16 @@ Redis), and each side's median p99. Writes ``<out_dir>/compare.json``.
 
     python -m bench.compare REV [ROUNDS]     # e.g. python -m bench.compare HEAD~3 10
     python -m bench.compare REV ROUNDS --site  # with a site: every request sends its key
+    python -m bench.compare REV ROUNDS --webhook  # a webhook endpoint whose receiver sleeps
 
 ``--site`` adds a site to the shared Redis and sends its key with every comment
 (``Authorization: Bearer``): the working tree checks it, a revision from before
 sites ignores the header, so the ratio is the cost of the key check.
+
+``--webhook`` adds a webhook endpoint for every event (so the working tree's intake
+writes each new comment's event too) whose receiver answers after 2 s, and runs
+`modq webhooks worker` beside both for the whole measurement: the ratio is what
+webhooks cost the intake while a site's receiver is slow.
 
 Only 127.0.0.1; about 12 s per round.
 """
@@ -111,7 +117,9 @@ def paired_summary(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def compare(revision: str, rounds: int, out_dir: Path, site: bool = False) -> dict[str, Any]:
+def compare(
+    revision: str, rounds: int, out_dir: Path, site: bool = False, webhook: bool = False
+) -> dict[str, Any]:
     """Serve both, measure ``rounds`` alternating rounds, print and write the summary."""
     http.wrk_path()  # before any checkout or server
     http.SECONDS = SECONDS
@@ -127,6 +135,11 @@ def compare(revision: str, rounds: int, out_dir: Path, site: bool = False) -> di
             env["MODQ_REDIS_URL"] = redis_server.url
             redis_pid = redis_server.process.pid if redis_server.process else None
             served: dict[str, http.Served] = {}
+            hooks = (
+                _slow_webhook(redis_server.url, "bench" if site else "default", work)
+                if webhook
+                else None
+            )
             try:
                 for side, root in (("revision", tree), ("tree", http.ROOT)):
                     served[side] = http.Served(
@@ -146,11 +159,14 @@ def compare(revision: str, rounds: int, out_dir: Path, site: bool = False) -> di
             finally:
                 for one in served.values():
                     one.stop()
+                if hooks is not None:
+                    hooks.close()
     summary: dict[str, Any] = {
         "revision": revision,
         "revision_compiled_hashing": compiled,
         "rounds": rounds,
         "site_key": site,
+        "slow_webhook": webhook,
     }
     summary.update(paired_summary(measured))
     print(
@@ -180,16 +196,74 @@ def _add_site(redis_url: str) -> str:
         client.close()
 
 
+class _SlowWebhook:
+    """A receiver that answers after 2 s, its endpoint, and a delivery worker."""
+
+    def __init__(self, redis_url: str, namespace: str, work: Path) -> None:
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import redis
+
+        from service.integrations.webhooks.endpoints import EndpointRegistry
+
+        class Slow(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                time.sleep(2)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        client = redis.Redis.from_url(redis_url, decode_responses=True)
+        url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        EndpointRegistry(client, namespace).add(url)
+        client.close()
+        env = dict(os.environ, MODQ_REDIS_URL=redis_url, MODQ_LOG_LEVEL="WARNING")
+        with open(work / "webhooks.log", "ab") as log:
+            self.worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from service.cli.main import main; main()",
+                    "webhooks",
+                    "worker",
+                ],
+                env=env,
+                stdout=log,
+                stderr=log,
+                cwd=http.ROOT,
+            )
+
+    def close(self) -> None:
+        self.worker.terminate()
+        self.worker.wait(30)
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _slow_webhook(redis_url: str, namespace: str, work: Path) -> _SlowWebhook:
+    return _SlowWebhook(redis_url, namespace, work)
+
+
 def main(argv: list[str]) -> int:
-    """``python -m bench.compare REV [ROUNDS] [--site]``."""
+    """``python -m bench.compare REV [ROUNDS] [--site] [--webhook]``."""
     site = "--site" in argv
-    argv = [arg for arg in argv if arg != "--site"]
+    webhook = "--webhook" in argv
+    argv = [arg for arg in argv if arg not in ("--site", "--webhook")]
     if not argv or len(argv) > 2 or (len(argv) == 2 and not argv[1].isdigit()):
-        print("usage: python -m bench.compare REV [ROUNDS] [--site]")
+        print("usage: python -m bench.compare REV [ROUNDS] [--site] [--webhook]")
         return 2
     from bench.__main__ import out_dir
 
-    compare(argv[0], int(argv[1]) if len(argv) == 2 else ROUNDS, out_dir(), site=site)
+    rounds = int(argv[1]) if len(argv) == 2 else ROUNDS
+    compare(argv[0], rounds, out_dir(), site=site, webhook=webhook)
     return 0
 
 

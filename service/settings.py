@@ -42,6 +42,10 @@ class WorkerClass(str, Enum):
 # MODQ_BATCH_WAIT_MS) by default. Greenlets hand over cheaply, and batches of 2.6-3.5
 # gave x1.015-1.052 requests/s; between OS threads the hand-offs cost more than they saved
 # (service/concurrency/batching.py, experiments/SPEED.md).
+# Standard Webhooks' retry schedule after the first attempt: 5 s, 5 min, 30 min, 2 h,
+# 5 h, 10 h, 10 h (about 27 h in all); then a delivery has failed (and can be replayed).
+WEBHOOK_RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+
 BATCHING_DEFAULTS: dict[WorkerClass, tuple[int, float]] = {
     WorkerClass.GEVENT: (16, 2.0),
     WorkerClass.GTHREAD: (1, 0.0),
@@ -155,6 +159,14 @@ class Settings:
     # A decision made on the moderator page waits this long before it reaches the decision
     # feed and the labels, so `u` can take it back; 0 commits at once (no undo).
     undo_seconds: int = 10
+    # Webhooks: the delivery worker `modq serve` starts beside gunicorn (or not), the
+    # receivers' time to answer, how many deliveries run at once, the pause between
+    # polls of Redis, and the retry delays (Standard Webhooks' schedule, in seconds).
+    webhook_worker: bool = True
+    webhook_timeout: float = 10.0
+    webhook_concurrency: int = 8
+    webhook_poll_seconds: float = 0.25
+    webhook_retry_schedule: tuple[float, ...] = WEBHOOK_RETRY_SCHEDULE
 
     def moderator_sites(self, name: str) -> frozenset[str] | None:
         """The sites a moderator may see; None for every site."""
@@ -252,6 +264,15 @@ class Settings:
                 high=16,
             ),
             redis_wait_timeout_ms=reader.int("MODQ_REDIS_WAIT_TIMEOUT_MS", 250, low=1, high=60_000),
+            webhook_worker=reader.optional_bool("MODQ_WEBHOOK_WORKER") is not False,
+            webhook_timeout=reader.float("MODQ_WEBHOOK_TIMEOUT", 10.0, low=0.1, high=300.0),
+            webhook_concurrency=reader.int("MODQ_WEBHOOK_CONCURRENCY", 8, low=1, high=256),
+            webhook_poll_seconds=reader.float(
+                "MODQ_WEBHOOK_POLL_SECONDS", 0.25, low=0.01, high=60.0
+            ),
+            webhook_retry_schedule=reader.delays(
+                "MODQ_WEBHOOK_RETRY_SCHEDULE", WEBHOOK_RETRY_SCHEDULE
+            ),
         )
         if (
             settings.redis_wait_replicas
@@ -491,3 +512,19 @@ class _Reader:
                     f"got {entry.strip()!r}"
                 ) from None
         return tuple(networks)
+
+    def delays(
+        self, name: builtins.str, default: tuple[builtins.float, ...]
+    ) -> tuple[builtins.float, ...]:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            delays = tuple(builtins.float(part) for part in value.split(","))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be seconds separated by commas, like 5,300,1800; got {value!r}"
+            ) from None
+        if not delays or any(not 0 <= delay <= 86400 for delay in delays):
+            raise SettingsError(f"{name}: each delay must be between 0 and 86400 seconds")
+        return delays

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "service.cli.retrain",
     "service.cli.sites",
     "service.cli.privacy",
+    "service.cli.webhooks",
 )
 
 
@@ -83,12 +84,33 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         child_env.setdefault(var, "1")
     command = [sys.executable, "-m", "gunicorn", "-c", "python:service.runtime.gunicorn_config"]
     click.echo(f"modq: serving on http://{settings.host}:{settings.port}", err=True)
+    webhooks = _start_webhook_worker(child_env) if settings.webhook_worker else None
     try:
         status = _run_foreground(command, child_env)
     finally:
+        if webhooks is not None:
+            _stop(webhooks)
         if embedded is not None:
             embedded.stop()
     sys.exit(status)
+
+
+def _start_webhook_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The webhook delivery worker, a process of its own beside gunicorn: waiting on
+    the sites' receivers never takes a request worker's CPU (MODQ_WEBHOOK_WORKER=0: none)."""
+    code = "from service.cli.main import main; main()"
+    return subprocess.Popen([sys.executable, "-c", code, "webhooks", "worker"], env=env)
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM (finish the attempts under way), then SIGKILL if it takes too long."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _refuse_a_port_in_use(host: str, port: int) -> None:

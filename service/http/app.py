@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.http.api import (
         akismet,
         comments,
+        coral,
         decisions,
         health,
         meta,
@@ -95,5 +96,6 @@ def _register_blueprints(app: Flask) -> None:
         score,
     )
 
-    for module in (comments, score, model, health, meta, queue, decisions, privacy, ui, akismet):
+    modules = (comments, score, model, health, meta, queue, decisions, privacy, ui, akismet, coral)
+    for module in modules:
         app.register_blueprint(module.bp)

@@ -71,10 +71,16 @@ HISTORY_SIZE = 200
 #               trimmed to its newest AUTO_INDEX_SIZE
 #            h  the commenter's index (zset by created_at, keyed by the e-mail's hash),
 #               trimmed to its newest HISTORY_SIZE
+#            f  a flag: the 'e' keys after it are written only while it exists
+#            e  an event stream: gets {id, status} (webhooks' comment.created), if flagged
 # ARGV[1] comment id     ARGV[2] created_at (zset score)   ARGV[3] "1" if pending, else "0"
 # ARGV[4] the letters naming KEYS[3...] ("" when there are none)
 # ARGV[5...] the hash's fields and values, alternating. (hiredis packs the arguments in
 #            C; one JSON argument that Lua decoded cost Redis 13 us a call, this 7.5.)
+# The created-events entry is written in the same script, so it exists exactly when the
+# comment does, and only while a webhook endpoint wants it: without webhooks the intake
+# pays one EXISTS inside Redis and nothing in Python. ARGV[5..8] are "id", <id>,
+# "status", <status> (_script_call puts them first).
 # Returns {1, id} when stored, {0, existing id} when an 'x' key already named a comment.
 _CREATE = """
 local roles = ARGV[4]
@@ -86,6 +92,7 @@ for i = 1, #roles do
 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 if ARGV[3] == '1' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+local flagged = true
 for i = 1, #roles do
   local role = string.sub(roles, i, i)
   local key = KEYS[2 + i]
@@ -96,6 +103,11 @@ for i = 1, #roles do
   elseif role == 'h' then
     redis.call('ZADD', key, ARGV[2], ARGV[1])
     redis.call('ZREMRANGEBYRANK', key, 0, -__HISTORY__)
+  elseif role == 'f' then flagged = redis.call('EXISTS', key) == 1
+  elseif role == 'e' then
+    if flagged then
+      redis.call('XADD', key, 'MAXLEN', '~', '1000000', '*', 'id', ARGV[1], 'status', ARGV[8])
+    end
   else redis.call('SET', key, ARGV[1]) end
 end
 return {1, ARGV[1]}
@@ -263,6 +275,8 @@ class CommentStore:
         if email:
             script_keys.append(keys.commenter(email_hash(email), ns))
             roles += "h"
+        script_keys += [keys.webhook_wants_created(ns), keys.created_events(ns)]
+        roles += "fe"
         args = [
             comment.id,
             record["created_at"],

@@ -24,6 +24,18 @@ Keys (``P`` = ``modq:{default}``):
 | P:commenter:<email sha256> | zset   | one commenter's comment ids by created_at (bounded) |
 | P:queue:held               | zset   | page decisions in their undo window, by commit time |
 | P:queue:held_data          | hash   | held comment id -> JSON of its feed entry and label |
+| P:events:created           | stream | new comments (id, status) for webhooks, while wanted |
+| P:webhooks:endpoints       | hash   | webhook endpoint id -> JSON (url, events, secrets, since) |
+| P:webhooks:disabled        | set    | disabled endpoint ids (a 410, or an operator) |
+| P:webhooks:wants_created   | string | present while an endpoint wants comment.created |
+| P:webhooks:cursor          | hash   | the router's place in P:events:created and P:decisions |
+| P:webhooks:router          | string | lease of the one router of this namespace (token, expiry) |
+| P:webhooks:due             | zset   | "<ep>/<msg>" by next attempt (ms; a claim adds the lease) |
+| P:webhooks:msg:<ep>:<msg>  | hash   | one message to one endpoint: type, body, attempts |
+| P:webhooks:chain:<ep>:<id> | list   | one comment's messages to one endpoint, in order |
+| P:webhooks:failed          | zset   | "<ep>/<msg>" that failed (retries spent, 410), by time |
+| P:webhooks:attempts        | stream | recent delivery attempts (capped) |
+| modq:{webhooks}:namespaces | set    | namespaces that have (or had) a webhook endpoint |
 | P:akismet:lookup:<digest>  | string | latest Akismet comment id by author, content and IP |
 | P:akismet:usage:<YYYY-MM>  | string | comment-check calls in one UTC month (usage-limit) |
 
@@ -97,6 +109,66 @@ def audit(namespace: str = DEFAULT_NAMESPACE) -> str:
 def stats_decided(hour: int, namespace: str = DEFAULT_NAMESPACE) -> str:
     """Hash of decision counts in one UTC hour (hour = unix seconds // 3600)."""
     return f"{_base(namespace)}:stats:decided:{hour}"
+
+
+def created_events(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Stream of new comments for the webhooks router (written only while wanted)."""
+    return f"{_base(namespace)}:events:created"
+
+
+def webhook_endpoints(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Hash: webhook endpoint id -> its JSON record."""
+    return f"{_base(namespace)}:webhooks:endpoints"
+
+
+def webhook_disabled(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Set of disabled webhook endpoint ids."""
+    return f"{_base(namespace)}:webhooks:disabled"
+
+
+def webhook_wants_created(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String present while some enabled endpoint subscribes to comment.created."""
+    return f"{_base(namespace)}:webhooks:wants_created"
+
+
+def webhook_cursor(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Hash: the router's last routed entry id per source stream."""
+    return f"{_base(namespace)}:webhooks:cursor"
+
+
+def webhook_router(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """String: the lease of this namespace's router."""
+    return f"{_base(namespace)}:webhooks:router"
+
+
+def webhook_due(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of "<endpoint>/<message>" by next attempt time."""
+    return f"{_base(namespace)}:webhooks:due"
+
+
+def webhook_message(endpoint_id: str, message_id: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Hash: one message for one endpoint."""
+    return f"{_base(namespace)}:webhooks:msg:{endpoint_id}:{message_id}"
+
+
+def webhook_chain(endpoint_id: str, comment_id: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """List: one comment's messages to one endpoint, in order."""
+    return f"{_base(namespace)}:webhooks:chain:{endpoint_id}:{comment_id}"
+
+
+def webhook_failed(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Sorted set of "<endpoint>/<message>" that failed, by time."""
+    return f"{_base(namespace)}:webhooks:failed"
+
+
+def webhook_attempts(namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Stream of recent delivery attempts."""
+    return f"{_base(namespace)}:webhooks:attempts"
+
+
+def webhook_namespaces() -> str:
+    """Set of namespaces that have had a webhook endpoint (one key for all)."""
+    return f"{PREFIX}:{{webhooks}}:namespaces"
 
 
 def rate_limits() -> str:
