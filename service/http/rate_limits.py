@@ -42,8 +42,8 @@ from redis.cluster import RedisCluster
 from service.http.context import services
 from service.http.errors import RateLimitedError, error_response
 from service.http.payload import client_ip
-from service.http.site_auth import current_site
 from service.settings import Settings
+from service.sites import Site
 from service.store import keys
 
 log = logging.getLogger(__name__)
@@ -125,24 +125,24 @@ def rate_limits(app: Flask) -> RateLimits:
     return found
 
 
-def check_rate_limits(body: dict[str, Any] | None) -> None:
+def check_rate_limits(body: dict[str, Any] | None, site: Site | None) -> None:
     """429 if the commenter of this request (or its site) is over its limit.
 
     ``body``: the comment's payload. From an authenticated site, its ``ip`` is the
     commenter's address (a site that relays none is limited per site only: its own
     server's address stands for all of its commenters); from anyone else, the
     request's address. None (``/v1/score``): the request's address, unless a site sent it.
+    ``site``: the request's site (``current_site()``; the caller has it at hand).
     """
     limits = rate_limits(current_app)
     if not limits.commenter and not limits.site:
         return
-    site = current_site()
-    limits.check(site.name if site is not None else None, commenter_address(body))
+    limits.check(site.name if site is not None else None, commenter_address(body, site))
 
 
-def commenter_address(body: dict[str, Any] | None) -> str | None:
+def commenter_address(body: dict[str, Any] | None, site: Site | None) -> str | None:
     """Whose comment this is, for the limits: a site's relayed ``ip``, else the request's."""
-    if current_site() is None:
+    if site is None:
         return client_ip(request, services().settings.trusted_proxies)
     relayed = body.get("ip") if body is not None else None
     if not isinstance(relayed, str) or not relayed.strip():

@@ -20,6 +20,8 @@ from service.http.schemas import CommentCreated, CommentIn, CommentView, field_e
 from service.http.site_auth import current_namespace, current_site, require_site
 from service.queue.review import ReviewQueue
 from service.settings import Settings
+from service.sites import Site
+from service.store import keys
 
 bp = Blueprint("comments", __name__)
 
@@ -42,14 +44,15 @@ def create_comment() -> Response:
     # Read before announcing: a client that sends its body slowly must not keep the
     # other requests' model call and write waiting for it.
     body = read_payload(request, settings.max_body_bytes)
-    check_rate_limits(body)
+    # Looked up once: each lookup of the request's site goes through Flask's context locals.
+    site = current_site()
+    check_rate_limits(body, site)
+    namespace = keys.DEFAULT_NAMESPACE if site is None else site.namespace
     # Announced to both batchers until this request submits to each: the model call and
     # the Redis write it would join wait (briefly) for it, and for the others on their way.
     with ctx.scorer.coming(), ctx.writes.coming():
-        fields, honeypot_filled = _read_comment(settings, body)
-        judged = judge_comment(
-            ctx, fields, honeypot_filled=honeypot_filled, namespace=current_namespace()
-        )
+        fields, honeypot_filled = _read_comment(settings, body, site)
+        judged = judge_comment(ctx, fields, honeypot_filled=honeypot_filled, namespace=namespace)
         store = ctx.store
         saved = store.save(judged.comment)
     new, outcome = judged.comment, judged.outcome
@@ -82,17 +85,18 @@ def create_comment() -> Response:
     return response
 
 
-def _read_comment(settings: Settings, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def _read_comment(
+    settings: Settings, body: dict[str, Any], site: Site | None
+) -> tuple[dict[str, Any], bool]:
     """The validated comment's fields to store, and whether the honeypot was filled."""
-    comment = validate_comment(settings, body)
-    fields = comment.model_dump()
+    fields = validate_comment(settings, body).model_dump()
     # A site's server relays its visitor's details; a browser's form post has its own.
     # Only an authenticated site is believed: anyone else could name any address.
-    if current_site() is None:
-        comment.ip = comment.user_agent = comment.referrer = None
-    fields["ip"] = comment.ip or client_ip(request, settings.trusted_proxies)
-    fields["user_agent"] = comment.user_agent or request.user_agent.string[:1000] or None
-    fields["referrer"] = comment.referrer or (request.referrer or "")[:2048] or None
+    # (Read from the dump: setting the model's attributes runs pydantic's __setattr__.)
+    relayed: dict[str, Any] = fields if site is not None else {}
+    fields["ip"] = relayed.get("ip") or client_ip(request, settings.trusted_proxies)
+    fields["user_agent"] = relayed.get("user_agent") or request.user_agent.string[:1000] or None
+    fields["referrer"] = relayed.get("referrer") or (request.referrer or "")[:2048] or None
     honeypot = body.get(settings.honeypot_field)
     filled = bool(honeypot.strip()) if isinstance(honeypot, str) else bool(honeypot)
     return fields, filled

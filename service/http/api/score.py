@@ -12,7 +12,7 @@ from service.http.openapi import documented
 from service.http.payload import read_payload
 from service.http.rate_limits import check_rate_limits
 from service.http.schemas import ScoreRequest, ScoreResponse, field_errors
-from service.http.site_auth import require_site
+from service.http.site_auth import current_site, require_site
 from service.moderation.scoring import moderate_many
 
 bp = Blueprint("score", __name__)
@@ -40,7 +40,7 @@ def score_comments() -> Response:
     """Scores, the status the policy would give, and reasons, for each comment."""
     ctx = services()
     body = read_payload(request, ctx.settings.max_body_bytes, form=False)
-    check_rate_limits(None)
+    check_rate_limits(None, current_site())
     try:
         parsed = ScoreRequest.model_validate(
             body, context={"max_text_chars": ctx.settings.max_text_chars}
