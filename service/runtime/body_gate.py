@@ -15,8 +15,9 @@ service down (each gevent worker runs at most ``worker_connections``).
   starts to wait. A body that came with its headers (every ordinary client's
   comment: one packet) is read without waiting, so it never counts against the
   bound, and slow clients cannot crowd ordinary ones out;
-- the app gets the body from memory (bodies are at most ``MODQ_MAX_BODY_BYTES``; of
-  a chunked body over it, one byte more, enough to answer 413).
+- the app gets the body from memory: one that came with its headers from gunicorn's
+  buffer as it is (no timer, no copy), any other once read here (bodies are at most
+  ``MODQ_MAX_BODY_BYTES``; of a chunked body over it, one byte more, enough to answer 413).
 
 A body announced larger than ``max_bytes`` is not read here: the app answers 413
 from its Content-Length alone.
@@ -75,8 +76,13 @@ class BodyGate:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if (length is None or length == 0 or length > self.max_bytes) and not chunked:
             return self.app(environ, start_response)
-        wanted = length if length is not None else self.max_bytes + 1
         stream = environ["wsgi.input"]
+        if length is not None and not chunked and _received(stream) >= length:
+            # Came with its headers (every ordinary client's comment: one packet): reading
+            # it cannot wait, so it needs neither a timer nor a place among the readers,
+            # and the app reads it from gunicorn's buffer.
+            return self.app(environ, start_response)
+        wanted = length if length is not None else self.max_bytes + 1
         current = gevent.getcurrent()
         self._enter(current, environ.get("gunicorn.socket"))
         try:
@@ -139,6 +145,22 @@ def _content_length(environ: dict[str, Any]) -> int | None:
         return int(raw) if raw else None
     except ValueError:
         return None
+
+
+def _received(stream: Any) -> int:
+    """Body bytes gunicorn has received and not yet handed out; 0 when it cannot tell.
+
+    gunicorn's ``wsgi.input`` (``http.body.Body``) reads through a reader whose
+    ``unreader.buf`` holds what came from the socket past the headers. Another server,
+    or another gunicorn, may not have these: then the body goes the timed way.
+    """
+    try:
+        if stream.buf.tell():
+            return 0  # part of the body was read already: not the request's start
+        # gunicorn's Unreader seeks to the end itself before every read and write.
+        return int(stream.reader.unreader.buf.seek(0, io.SEEK_END))
+    except (AttributeError, TypeError, ValueError):
+        return 0
 
 
 def _read_up_to(stream: Any, wanted: int) -> bytes:
