@@ -38,6 +38,7 @@ below runs unchanged on Redis Cluster). Keys this module writes:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -254,35 +255,34 @@ class CommentStore:
             "model_version": comment.model_version,
             "created_at": f"{comment.created_at:.6f}",
         }
-        record.update({k: v for k, v in comment.fields.items() if v})
+        fields = comment.fields
+        record.update({k: v for k, v in fields.items() if v})
         ns = comment.namespace
-        script_keys = [keys.comment(comment.id, ns), keys.queue_pending(ns)]
+        known = _namespace_keys(ns)
+        script_keys = [keys.comment(comment.id, ns), known.pending]
         roles = ""
-        external_id = comment.fields.get("external_id")
+        external_id = fields.get("external_id")
         if external_id:
-            thread = comment.fields.get("thread") or ""
+            thread = fields.get("thread") or ""
             script_keys.append(
                 keys.comment_by_external_id(quote(thread, safe=""), quote(external_id, safe=""), ns)
             )
             roles += "x"
-        script_keys += comment.index_keys
-        script_keys += comment.counter_keys
-        roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
-        if comment.status is not CommentStatus.PENDING:  # decided at intake (shadow mode too)
-            script_keys.append(keys.auto_decided(comment.status.value, ns))
+        if comment.index_keys or comment.counter_keys:
+            script_keys += comment.index_keys
+            script_keys += comment.counter_keys
+            roles += "s" * len(comment.index_keys) + "c" * len(comment.counter_keys)
+        pending = comment.status is CommentStatus.PENDING
+        if not pending:  # decided at intake (shadow mode too)
+            script_keys.append(known.auto_decided[comment.status])
             roles += "a"
-        email = comment.fields.get("email") or ""
+        email = fields.get("email")
         if email:
             script_keys.append(keys.commenter(email_hash(email), ns))
             roles += "h"
-        script_keys += [keys.webhook_wants_created(ns), keys.created_events(ns)]
+        script_keys += known.created_events
         roles += "fe"
-        args = [
-            comment.id,
-            record["created_at"],
-            "1" if comment.status is CommentStatus.PENDING else "0",
-            roles,
-        ]
+        args = [comment.id, record["created_at"], "1" if pending else "0", roles]
         for name, value in record.items():
             args += (name, value)
         return script_keys, args
@@ -293,6 +293,24 @@ class CommentStore:
         """The comment's hash in ``namespace``, or None if there is no such comment there."""
         record: dict[str, str] = self.client.hgetall(keys.comment(comment_id, namespace))  # type: ignore[assignment]
         return record or None
+
+
+@dataclass(frozen=True)
+class _NamespaceKeys:
+    """The keys every save of one namespace names, built once (each build is a few calls)."""
+
+    pending: str
+    auto_decided: dict[CommentStatus, str]
+    created_events: tuple[str, str]  # the webhook flag ('f'), then the stream ('e')
+
+
+@functools.lru_cache(maxsize=1024)
+def _namespace_keys(namespace: str) -> _NamespaceKeys:
+    return _NamespaceKeys(
+        pending=keys.queue_pending(namespace),
+        auto_decided={s: keys.auto_decided(s.value, namespace) for s in CommentStatus},
+        created_events=(keys.webhook_wants_created(namespace), keys.created_events(namespace)),
+    )
 
 
 def email_hash(email: str) -> str:
