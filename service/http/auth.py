@@ -45,7 +45,9 @@ def moderator_for_token(token: str, tokens: dict[str, str]) -> str | None:
 
 def bearer_token(req: Request) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, if there is one."""
-    header = req.headers.get("Authorization", "")
+    # From the environ: the same value as req.headers.get, without its key translation
+    # (every website request asks, for the site key).
+    header = req.environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
