@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,8 @@ from classifier.encoder import (
 )
 from classifier.model import TRUSTED_TYPES, Model, ModelError, load_model, save_model
 from classifier.paths import encoders_dir
+from service.moderation.model_holder import ModelHolder
+from service.moderation.reload import ModelReloader
 from tests.unit.classifier.test_adaptation import site_labels
 
 DIM = 8
@@ -207,6 +210,15 @@ def test_an_adapted_model_names_the_onnx_encoder_and_loads_with_it(
     get_encoder.cache_clear()
     with pytest.raises(ModelError, match="make encoder-minilm"):
         load_model(tmp_path / "m")
+
+    # promoted there, it is logged and the serving model stays
+    registry = tmp_path / "models"
+    shutil.copytree(tmp_path / "m", registry / adapted.version)
+    holder = ModelHolder(tiny_model)
+    reloader = ModelReloader(holder, registry, 60.0)
+    (registry / "CURRENT").write_text(adapted.version + "\n", encoding="utf-8")
+    assert reloader.check() is False
+    assert holder.get() is tiny_model
 
 
 def test_a_missing_encoder_names_the_command_that_builds_it(data_dir: Path) -> None:
