@@ -180,7 +180,7 @@ def test_comments_are_cut_at_128_word_pieces_with_cls_and_sep(
         atol=1e-6,
     )
     np.testing.assert_allclose(
-        encoder.encode([" ".join(words)]), encoder.encode([" ".join(words[:126] + ["clutch"])])
+        encoder.encode([" ".join(words)]), encoder.encode([" ".join([*words[:126], "clutch"])])
     )
 
 
