@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from classifier.paths import encoders_dir
 from service.runtime.redis_server import RedisServer
 
 CONNECTIONS = 16
@@ -447,6 +448,11 @@ def bench_environment(work: Path) -> dict[str, str]:
     ):
         if name in os.environ:
             env[name] = os.environ[name]
+    # the encoders built here (make encoder-minilm), which a MODQ_MODEL may name
+    built, link = encoders_dir().resolve(), work / "data" / "encoders"
+    if built.is_dir() and not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(built, target_is_directory=True)
     return env
 
 
