@@ -49,7 +49,8 @@ COMMENT_128 = (
     "promise of a survey. Meanwhile the new parking rules went through in a week. Whoever "
     "decides these priorities should come and walk to the school with the children one "
     "morning, in the dark, in the rain, and then tell us again. Nobody on the committee "
-    "has answered a single letter from the parents since the spring."
+    "has answered a single letter from the parents since the spring, and the crossing "
+    "guard was cut from the budget without a word to anyone who lives here."
 )
 SINGLE_SECONDS = 5.0
 
