@@ -7,8 +7,9 @@ A model directory holds
   saved with skops. Loading never runs code from the file: its types are checked
   against ``TRUSTED_TYPES`` first, and a pickle file is refused.
   An adapted model whose heads read sentence vectors is format 2: ``"encoder"``
-  names a shipped encoder (``classifier.encoder``) and each such head has
-  ``"embedding"``, one weight per dimension.
+  names its encoder (``classifier.encoder``: shipped in the package, or built into
+  ``$MODQ_DATA_DIR/encoders``; a model whose encoder is missing is refused on load)
+  and each such head has ``"embedding"``, one weight per dimension.
 - ``card.json``: version, created_at, library versions, training data files
   (sha256, rows), metrics per held-out split, thresholds per head.
 - ``MODEL_CARD.md``: the human-readable card.
