@@ -35,6 +35,7 @@ import scipy.sparse as sp
 import sklearn
 import skops
 import skops.io as sio
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
@@ -235,7 +236,9 @@ def platt_parameters(
 
 def _sigmoid(platt: tuple[float, float], decision: np.ndarray) -> np.ndarray:
     a, b = platt
-    return 1.0 / (1.0 + np.exp(-(a * decision + b)))  # in [0, 1]: nothing to clip
+    # expit, not 1 / (1 + exp(-z)): a far-off logit (a site fit to separable labels)
+    # would overflow exp and warn, and pytest makes warnings errors
+    return np.asarray(expit(a * decision + b))
 
 
 def apply_calibration(
