@@ -15,7 +15,11 @@ WORKDIR /src
 COPY pyproject.toml setup.py README.md ./
 COPY service ./service
 COPY classifier ./classifier
-RUN /opt/modq/bin/pip install .
+# EXTRAS=minilm adds onnxruntime for MODQ_ENCODER=minilm (docker build --build-arg
+# EXTRAS=minilm); the encoder itself is built once with `make encoder-minilm` on a
+# machine with torch and mounted at /var/lib/modq/encoders/minilm-l6-int8.
+ARG EXTRAS=""
+RUN /opt/modq/bin/pip install ".${EXTRAS:+[$EXTRAS]}"
 
 # --- runtime: the virtualenv only, as a non-root user ------------------------------------
 FROM python:3.11-slim-bookworm

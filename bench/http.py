@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from classifier.paths import encoders_dir
 from service.runtime.redis_server import RedisServer
 
 CONNECTIONS = 16
@@ -211,6 +212,8 @@ def serve(
         listener.listen(1024)
         port = int(listener.getsockname()[1])
         child_env = {**env, "MODQ_PORT": str(port), "MODQ_HOST": "127.0.0.1"}
+        if "MODQ_DATA_DIR" in child_env:
+            share_encoders(Path(root, child_env["MODQ_DATA_DIR"]))
         command = [*prefix, sys.executable, "-m", "gunicorn"]
         command += ["-c", f"python:{gunicorn_config_module(root)}", *gunicorn_args]
         command += ["--bind", f"fd://{listener.fileno()}", app]
@@ -448,6 +451,15 @@ def bench_environment(work: Path) -> dict[str, str]:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
+
+
+def share_encoders(data_dir: Path) -> None:
+    """The encoders built here (make encoder-minilm), seen from a served app's data
+    directory: a MODQ_MODEL adapted with one names it."""
+    built, link = encoders_dir().resolve(), data_dir / "encoders"
+    if built.is_dir() and not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(built, target_is_directory=True)
 
 
 def run(out_dir: Path) -> dict[str, Any]:

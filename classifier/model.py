@@ -7,8 +7,9 @@ A model directory holds
   saved with skops. Loading never runs code from the file: its types are checked
   against ``TRUSTED_TYPES`` first, and a pickle file is refused.
   An adapted model whose heads read sentence vectors is format 2: ``"encoder"``
-  names a shipped encoder (``classifier.encoder``) and each such head has
-  ``"embedding"``, one weight per dimension.
+  names its encoder (``classifier.encoder``: shipped in the package, or built into
+  ``$MODQ_DATA_DIR/encoders``; a model whose encoder is missing is refused on load)
+  and each such head has ``"embedding"``, one weight per dimension.
 - ``card.json``: version, created_at, library versions, training data files
   (sha256, rows), metrics per held-out split, thresholds per head.
 - ``MODEL_CARD.md``: the human-readable card.
@@ -34,6 +35,7 @@ import scipy.sparse as sp
 import sklearn
 import skops
 import skops.io as sio
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
@@ -234,7 +236,9 @@ def platt_parameters(
 
 def _sigmoid(platt: tuple[float, float], decision: np.ndarray) -> np.ndarray:
     a, b = platt
-    return 1.0 / (1.0 + np.exp(-(a * decision + b)))  # in [0, 1]: nothing to clip
+    # expit, not 1 / (1 + exp(-z)): a far-off logit (a site fit to separable labels)
+    # would overflow exp and warn, and pytest makes warnings errors
+    return np.asarray(expit(a * decision + b))
 
 
 def apply_calibration(

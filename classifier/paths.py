@@ -31,3 +31,10 @@ def pinned_model_dir() -> Path | None:
     """The model directory pinned with MODQ_MODEL, or None."""
     pinned = os.environ.get("MODQ_MODEL", "").strip()
     return Path(pinned) if pinned else None
+
+
+def encoders_dir() -> Path:
+    """Sentence encoders built on this machine, too large for the package
+    (``$MODQ_DATA_DIR/encoders``; ``make encoder-minilm`` writes there)."""
+    data_dir = os.environ.get("MODQ_DATA_DIR", "").strip() or "var"
+    return Path(data_dir) / "encoders"

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,6 +34,7 @@ from classifier.adaptation import (
     site_comparisons,
 )
 from classifier.data import dedupe, load_labeled
+from classifier.encoder import DEFAULT_ENCODER, get_encoder
 from classifier.model import Model
 from classifier.promotion import list_models
 from classifier.retraining import compare_models, decide, moderator_rows
@@ -63,6 +65,22 @@ def base_model(data: Path, key: str, bases: Path) -> tuple[Model, Path]:
     return load_model(work / "models" / found[-1].version), base
 
 
+def remember_vectors(name: str) -> None:
+    """Make the (process-wide) encoder ``name`` remember each text's vector: every step and
+    seed scores the same measured half and public test split again, and a full encoder
+    takes milliseconds a comment."""
+    encoder = get_encoder(name)
+    encode, memory = encoder.encode, {}
+
+    def remembered(texts):  # type: ignore[no-untyped-def]
+        missing = list(dict.fromkeys(t for t in texts if t not in memory))
+        if missing:
+            memory.update(zip(missing, encode(missing), strict=True))
+        return np.stack([memory[t] for t in texts]) if texts else encode(texts)
+
+    encoder.encode = remembered  # type: ignore[method-assign]
+
+
 def as_records(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """What the queue's label stream holds for these decisions (approve: spam 0, toxic 0;
     reject as toxic: toxic 1, spam unknown)."""
@@ -87,7 +105,13 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=0.01)
     parser.add_argument("--anchor-weights", default=str(ANCHOR_WEIGHT))
     parser.add_argument("--anchors", type=int, default=ANCHORS)
+    parser.add_argument(
+        "--encoder", default=DEFAULT_ENCODER, help="the embedding block's encoder, or none"
+    )
     args = parser.parse_args()
+    encoder = None if args.encoder == "none" else args.encoder
+    if encoder:
+        remember_vectors(encoder)
     for key in args.source.split(","):
         before, base_dir = base_model(args.data, key, args.bases)
         base_rows, _ = load_labeled([base_dir])
@@ -107,7 +131,12 @@ def main() -> None:
                 started = time.perf_counter()
                 labels = moderator_rows(as_records(fed[:step]))
                 candidate, adaptations = adapt_model(
-                    before, labels, anchors=anchors, anchor_weight=weight, progress=log
+                    before,
+                    labels,
+                    anchors=anchors,
+                    anchor_weight=weight,
+                    encoder=encoder,
+                    progress=log,
                 )
                 auc = roc_auc_score(y, candidate.predict_proba(texts)["toxicity"])
                 decided = {r.text.strip() for r in labels}
@@ -122,6 +151,7 @@ def main() -> None:
                             "source": key,
                             "seed": seed,
                             "decisions": step,
+                            "encoder": args.encoder,
                             "anchor_weight": weight,
                             "positives": sum(int(r["toxic"]) for r in fed[:step]),
                             "measured": len(y),
@@ -131,7 +161,10 @@ def main() -> None:
                             "lift": round(auc - auc_before, 4),
                             "adapter": {h: a.summary() for h, a in adaptations.items()},
                             "worst_public": min(
-                                ((round(s.delta, 4), s.head + "/" + s.name) for s in public),
+                                (
+                                    (round(s.delta, 4), round(s.se, 4), s.head + "/" + s.name)
+                                    for s in public
+                                ),
                                 default=None,
                             ),
                             "gate": ("promote: " if verdict.promote else "keep: ") + verdict.reason,

@@ -67,6 +67,9 @@ class Encoder(str, Enum):
 
     # static word-piece vectors distilled from all-MiniLM-L6-v2, shipped in the package
     STATIC = "static"
+    # all-MiniLM-L6-v2 itself, int8 ONNX under onnxruntime: built once with
+    # `make encoder-minilm` (22 MB, not in the package) and the `minilm` extra
+    MINILM = "minilm"
     NONE = "none"
 
 

@@ -10,6 +10,7 @@ import redis
 
 from classifier.adaptation import ANCHOR_WEIGHT
 from classifier.cli import DEFAULT_DATA
+from classifier.encoder import EncoderError
 from service.learning.retrain import Method, retrain
 from service.runtime.embedded import redis_client_for_cli
 from service.settings import Settings, SettingsError
@@ -119,6 +120,8 @@ def run_retrain(
                 outcome = retrain(settings, client, paths, **options)
     except redis.RedisError as error:
         raise click.ClickException(f"Redis is not reachable: {error}") from None
+    except EncoderError as error:  # MODQ_ENCODER names an encoder not built here
+        raise click.ClickException(f"MODQ_ENCODER={settings.encoder.value}: {error}") from None
     click.echo(outcome.line)
 
 

@@ -37,7 +37,7 @@ import redis
 from classifier.adaptation import ANCHOR_WEIGHT, adapt_model, anchor_rows, site_comparisons
 from classifier.card import render_model_card
 from classifier.data import DataFile, LabeledComment, dedupe, load_labeled
-from classifier.encoder import STATIC
+from classifier.encoder import MINILM, STATIC, get_encoder
 from classifier.model import Model, ModelError, load_model, save_model
 from classifier.paths import DEFAULT_MODEL_DIR
 from classifier.promotion import promote
@@ -128,6 +128,11 @@ def retrain(
     )
 
 
+def encoder_name(setting: Encoder) -> str | None:
+    """The sentence encoder MODQ_ENCODER names (None: n-gram site weights only)."""
+    return {Encoder.STATIC: STATIC, Encoder.MINILM: MINILM, Encoder.NONE: None}[setting]
+
+
 def retrain_with_records(
     settings: Settings,
     records: Sequence[dict[str, str]],
@@ -143,6 +148,9 @@ def retrain_with_records(
     """The retrain steps after the labels are read (the adaptation experiment calls this)."""
     say = progress or (lambda message: None)
     models_dir = settings.resolved_models_dir
+    name = encoder_name(settings.encoder)
+    if method is Method.ADAPTER and name is not None:
+        get_encoder(name)  # a missing encoder fails now, not after the base data is read
     labels = moderator_rows(records)
     say(f"reading base data: {', '.join(str(d) for d in data)}")
     base, files = load_labeled(data)
@@ -231,7 +239,7 @@ def _retrain_adapter(
         labels,
         anchors=anchors,
         anchor_weight=anchor_weight,
-        encoder=STATIC if settings.encoder is Encoder.STATIC else None,
+        encoder=encoder_name(settings.encoder),
         review_budget=settings.review_budget,
         seed=seed,
         progress=say,

@@ -48,3 +48,26 @@ def test_makefile_retrain_uses_the_with_labels_path() -> None:
     makefile = Path(__file__).resolve().parents[2] / "Makefile"
     recipe = makefile.read_text(encoding="utf-8").split("\nretrain:", 1)[1].split("\n\n", 1)[0]
     assert "modq train --with-labels --data $(DATA)" in recipe
+
+
+def test_retrain_with_an_encoder_not_built_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifier.encoder import get_encoder
+    from service.learning.retrain import retrain_with_records
+
+    def labels_read(settings: Any, client: Any, paths: Any, **options: Any) -> Any:
+        return retrain_with_records(settings, [], paths, **options)  # no Redis needed
+
+    monkeypatch.setattr(retrain_commands, "retrain", labels_read)
+    monkeypatch.setenv("MODQ_ENCODER", "minilm")
+    monkeypatch.setenv("MODQ_DATA_DIR", str(tmp_path))
+    get_encoder.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            service_cli.build_cli(), ["retrain", "--data", str(tmp_path)], obj={"redis": object()}
+        )
+    finally:
+        get_encoder.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "MODQ_ENCODER=minilm" in result.output and "make encoder-minilm" in result.output

@@ -41,3 +41,25 @@ def test_the_card_reports_the_review_load_per_head() -> None:
     assert "## Review load" in text
     assert "| toxicity | test split, pooled | 0.050 | 0.710 |" in text
     assert "review budget of 0.05" in text
+
+
+def test_the_card_shows_each_sources_review_load_beside_the_pooled_one() -> None:
+    card = {
+        "version": "v",
+        "thresholds": {"toxicity": {"review": 0.2, "reject": 0.9}},
+        "metrics": {
+            "test": {
+                "toxicity": {
+                    "all": {"rows": 900, "positives": 300, "fpr_at_review": 0.2},
+                    "news": {
+                        "rows": 400, "positives": 100, "fpr_at_review": 0.31,
+                        "recall_at_review": 0.92,
+                    },
+                    "tiny": {"rows": 40, "positives": 5, "fpr_at_review": 0.5},
+                }
+            }
+        },
+    }  # fmt: skip
+    text = render_model_card(card)
+    assert "| toxicity | test split, news | 0.310 | 0.920 |" in text
+    assert "test split, tiny" not in text  # too few benign rows for a share worth reading
