@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from service.cli.privacy import privacy_group
 from service.domain import CommentStatus
 from service.http.app import create_app
-from service.moderation.model_holder import ModelHolder
 from service.integrations.akismet import lookup_digest
+from service.moderation.model_holder import ModelHolder
 from service.privacy import sweep_retention
 from service.settings import Settings
 from service.sites import SiteRegistry
