@@ -47,13 +47,14 @@ from sklearn.metrics import roc_auc_score
 from classifier import load_model
 from classifier.data import load_labeled
 from classifier.model import Model
+from classifier.paths import encoders_dir
 from classifier.promotion import list_models, promote
 from classifier.registry import current_version
 from classifier.retraining import fit_candidate, gate, moderator_rows
 from classifier.train import train
-from service.store.decision_log import read_labels
 from service.runtime.redis_server import RedisServer, free_port
 from service.settings import Settings
+from service.store.decision_log import read_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "experiment-moderator-token-0123"
@@ -62,6 +63,8 @@ HOLD_ALL = {
     "MODQ_SPAM_REJECT": "1",
     "MODQ_TOXICITY_REVIEW": "0",
     "MODQ_TOXICITY_REJECT": "1",
+    # one client posts thousands of comments from 127.0.0.1: not a flood to refuse
+    "MODQ_RATE_LIMIT": "off",
 }
 
 
@@ -178,6 +181,8 @@ def feed(
         comment = {"name": f"reader{index}", "email": f"r{index}@example.org", "text": row["text"]}
         posted = session.post(service.url("/v1/comments"), json=comment, timeout=30)
         body = posted.json()
+        if posted.status_code == 429:
+            raise RuntimeError(f"rate-limited: {body}")
         if posted.status_code != 201 or body.get("status") != "pending":
             skipped += 1  # refused by a rule (too long, too many links): no decision to make
             continue
@@ -264,6 +269,12 @@ def main() -> None:
         help="decide comments as they arrive, or claim the least certain first",
     )
     parser.add_argument("--method", choices=("adapter", "joint"), default="adapter")
+    parser.add_argument(
+        "--encoder",
+        choices=("static", "minilm", "none"),
+        default=None,
+        help="MODQ_ENCODER for the retrains (default: the setting's default)",
+    )
     parser.add_argument("--base-model", type=Path, default=None, help="a trained base model")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "experiments" / "adaptation")
     args = parser.parse_args()
@@ -314,6 +325,13 @@ def main() -> None:
     )
     if args.weight is not None:
         env["MODQ_LABEL_WEIGHT"] = str(args.weight)
+    if args.encoder is not None:
+        env["MODQ_ENCODER"] = args.encoder
+        # encoders built on this machine (make encoder-minilm) live under the data dir
+        built = encoders_dir()
+        if built.is_dir() and not (work / "var" / "encoders").exists():
+            (work / "var").mkdir(parents=True, exist_ok=True)
+            (work / "var" / "encoders").symlink_to(built.resolve())
     service = Service(work, env)
     service.start()
     results: dict[str, Any] = {
@@ -322,6 +340,7 @@ def main() -> None:
         "seed": args.seed,
         "order": args.order,
         "method": args.method,
+        "encoder": args.encoder,
         "commit": _commit(),
         "fed_rows_available": len(fed_rows),
         "measured_rows": len(measured),

@@ -9,7 +9,9 @@ IP, user agent, URL, referrer, the site's author id) from its hash, and its text
 unless the site keeps the comment (approved: published; pending: still on its way
 there, and the moderators need the text to decide). Training labels of those
 comments (the labels stream) lose name, e-mail domain and URL; a label whose text
-goes is deleted, since a label without text teaches nothing. The decision feed
+goes is deleted, since a label without text teaches nothing. The comment leaves the
+commenter's history index (keyed by a hash of the e-mail address) and its Akismet
+lookup key (a hash of author, text and IP) is deleted. The decision feed
 and the audit log hold ids, statuses and moderators only: nothing of the
 commenter to erase. The review queue holds ids only: its items show what is left
 of the hash.
@@ -27,12 +29,13 @@ import redis
 
 from service.domain import CommentStatus
 from service.store import keys
+from service.store.comments import email_hash
 
 PERSONAL_FIELDS = ("name", "email", "ip", "user_agent", "url", "referrer", "external_author")
 # Text of these statuses stays: the site shows the comment, or it awaits a decision.
 TEXT_KEPT = frozenset({CommentStatus.APPROVED.value, CommentStatus.PENDING.value})
 LABEL_PERSONAL_FIELDS = ("name", "email", "url")
-_MATCH_FIELDS = ("email", "ip", "external_author", "status")
+_MATCH_FIELDS = ("email", "ip", "external_author", "status", "akismet_lookup")
 _SCAN_COUNT = 1000
 _BATCH = 500
 
@@ -141,8 +144,13 @@ def erase_person(client: redis.Redis, person: Person, *, now: float | None = Non
         # One transaction per comment: its fields go together (one hash tag).
         pipe = client.pipeline(transaction=True)
         key = keys.comment(comment_id, namespace)
-        pipe.hdel(key, *PERSONAL_FIELDS, *(("text",) if erase_text else ()))
+        pipe.hdel(key, *PERSONAL_FIELDS, "akismet_lookup", *(("text",) if erase_text else ()))
         pipe.hset(key, "erased_at", erased_at)
+        # the indexes that name the comment by a hash of personal data
+        if fields.get("email"):
+            pipe.zrem(keys.commenter(email_hash(fields["email"] or ""), namespace), comment_id)
+        if fields.get("akismet_lookup"):
+            pipe.delete(keys.akismet_lookup(fields["akismet_lookup"] or "", namespace))
         pipe.execute()
         by_namespace.setdefault(namespace, {})[comment_id] = erase_text
         report.comments.append(f"{namespace}/{comment_id}")

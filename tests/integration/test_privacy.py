@@ -13,11 +13,13 @@ from flask.testing import FlaskClient
 from service.cli.privacy import privacy_group
 from service.domain import CommentStatus
 from service.http.app import create_app
+from service.integrations.akismet import lookup_digest
 from service.moderation.model_holder import ModelHolder
 from service.privacy import sweep_retention
 from service.settings import Settings
 from service.sites import SiteRegistry
 from service.store import keys
+from service.store.comments import email_hash
 from tests.fake_model import FakeModel
 from tests.integration.queue_support import seed_comment
 from tests.integration.test_queue_api import ALICE, HOLD, auth, make_app
@@ -83,6 +85,37 @@ def test_erase_by_email_removes_personal_fields_everywhere(redis_client: redis.R
     assert labels[0]["text"] == "Ada's comment 0"
     assert redis_client.hget(keys.comment(bob), "url") == "https://bob.example.net"
     assert _privacy(redis_client, "export", "--email", "ada@example.org")["comments"] == []
+    # the commenter's history index (named by a hash of the address) is gone; Bob's stays
+    assert not redis_client.exists(keys.commenter(email_hash("ada@example.org")))
+    assert redis_client.zscore(keys.commenter(email_hash("bob@example.net")), bob) is not None
+
+
+def test_erase_deletes_the_akismet_lookup_of_a_relayed_comment(
+    redis_client: redis.Redis,
+) -> None:
+    http = make_app(redis_client).test_client()
+    form = {
+        "api_key": "any",
+        "user_ip": "203.0.113.9",
+        "comment_author": "Ada",
+        "comment_author_email": "ada@example.org",
+        "comment_content": "A relayed remark",
+    }
+    answer = http.post("/1.1/comment-check", data=form)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    guid = answer.headers["X-akismet-guid"]
+    digest = lookup_digest("Ada", "A relayed remark", "203.0.113.9")
+    assert redis_client.get(keys.akismet_lookup(digest)) == guid
+
+    report = _privacy(redis_client, "erase", "--email", "ada@example.org")
+
+    assert report["ids"] == [f"default/{guid}"]
+    assert not redis_client.exists(keys.akismet_lookup(digest))
+    assert redis_client.hget(keys.comment(guid), "akismet_lookup") is None
+    # submit-ham with the same author, text and IP no longer finds the erased comment
+    ham = http.post("/1.1/submit-ham", data=form)
+    assert ham.status_code == 200
+    assert redis_client.hget(keys.comment(guid), "decided_by") is None
 
 
 def test_erase_by_ip(redis_client: redis.Redis) -> None:
