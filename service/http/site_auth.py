@@ -61,20 +61,27 @@ def cached_registry() -> CachedRegistry:
     return cached
 
 
-def authenticate_request() -> Site | None:
+def authenticate_request(needs_redis: bool = True) -> Site | None:
     """The site whose key the request carries; None when no site exists and none is sent.
 
-    401 when a key is sent that is not valid, or none is sent while sites exist.
+    401 when a key is sent that is not valid, or none is sent while sites exist. When the
+    registry's refresh just failed (Redis timed out on this request) and the view needs
+    Redis as well, the RedisError is raised at once (503): a hung Redis costs a request
+    one timeout, not two.
     """
     key = bearer_token(request)
     registry = cached_registry()
+    fallbacks = registry.fallbacks
     if key is None:
+        site = None
         if _any_site(registry):
             raise SiteKeyRequiredError()
-        return None
-    site = registry.authenticate(key)
-    if site is None:
-        raise SiteKeyInvalidError()
+    else:
+        site = registry.authenticate(key)
+        if site is None:
+            raise SiteKeyInvalidError()
+    if needs_redis and registry.fallbacks != fallbacks and registry.last_error is not None:
+        raise registry.last_error
     return site
 
 
@@ -95,10 +102,19 @@ def _any_site(registry: CachedRegistry) -> bool:
 
 def require_site(view: F) -> F:
     """Website views: the caller's site (or open mode) is settled before the view runs."""
+    return _site_view(view, needs_redis=True)
 
+
+def require_site_without_redis(view: F) -> F:
+    """``require_site`` for a view that needs no Redis otherwise (``/v1/score``): while
+    Redis is away it keeps answering with the registry's last answers."""
+    return _site_view(view, needs_redis=False)
+
+
+def _site_view(view: F, *, needs_redis: bool) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.site = authenticate_request()
+        g.site = authenticate_request(needs_redis)
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

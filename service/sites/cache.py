@@ -10,7 +10,11 @@ grace is checked on every use against the clock, so it ends on time; a key remov
 While Redis is away, the last answers it gave stand (a rotated key's grace still
 ends on time): ``/v1/score``, which needs no Redis otherwise, keeps working for the
 sites this worker has seen, and for everyone if it knew of no site. What a worker
-never learned answers 503, as anything else that needs Redis does.
+never learned answers 503, as anything else that needs Redis does. A failed refresh
+keeps the last answer for another ``TTL_SECONDS``, so during an outage a worker waits
+on Redis for the registry once a second, not on every request; ``fallbacks`` counts
+the refreshes that failed (``service.http.site_auth`` answers 503 at once for a view
+that needs Redis anyway: it would wait as long again).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class CachedRegistry:
     # digest -> (site, end of the key's grace or None, remembered until (monotonic))
     _keys: dict[str, tuple[Site, float | None, float]] = field(default_factory=dict)
     _any: tuple[bool, float] | None = None  # (answer, remembered until); None: never asked
+    fallbacks: int = 0  # refreshes that failed and fell back on the last answer
+    last_error: redis.RedisError | None = None  # the error of the last of them
 
     def prime(self) -> None:
         """Learn whether any site exists now, if Redis answers (at start: workers inherit it)."""
@@ -51,10 +57,12 @@ class CachedRegistry:
             return self._any[0]
         try:
             answer = self.registry.any()
-        except redis.RedisError:
+        except redis.RedisError as error:
             if self._any is None:
                 raise
-            return self._any[0]  # Redis away: its last answer stands
+            self._fell_back(error)
+            self._any = (self._any[0], now + self.ttl)  # Redis away: its last answer stands
+            return self._any[0]
         self._any = (answer, now + self.ttl)
         return answer
 
@@ -69,10 +77,12 @@ class CachedRegistry:
             return self._live(known)
         try:
             found = self.registry.lookup(key)
-        except redis.RedisError:
+        except redis.RedisError as error:
             if known is None:
                 raise
-            return self._live(known)  # Redis away: its last answer stands
+            self._fell_back(error)
+            self._keys[digest] = (known[0], known[1], now + self.ttl)  # its last answer stands
+            return self._live(known)
         if found is None:
             self._keys.pop(digest, None)
             return None
@@ -82,6 +92,10 @@ class CachedRegistry:
         # A key seen live means a site exists.
         self._any = (True, now + self.ttl)
         return found[0]
+
+    def _fell_back(self, error: redis.RedisError) -> None:
+        self.fallbacks += 1
+        self.last_error = error
 
     def _live(self, known: tuple[Site, float | None, float]) -> Site | None:
         site, ends, _ = known

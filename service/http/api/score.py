@@ -12,7 +12,7 @@ from service.http.openapi import documented
 from service.http.payload import read_payload
 from service.http.rate_limits import check_rate_limits
 from service.http.schemas import ScoreRequest, ScoreResponse, field_errors
-from service.http.site_auth import current_site, require_site
+from service.http.site_auth import current_site, require_site_without_redis
 from service.moderation.scoring import moderate_many
 
 bp = Blueprint("score", __name__)
@@ -35,7 +35,7 @@ class InvalidScoreRequestError(ValidationError):
     tag="comments",
     site_auth=True,
 )
-@require_site
+@require_site_without_redis
 def score_comments() -> Response:
     """Scores, the status the policy would give, and reasons, for each comment."""
     ctx = services()

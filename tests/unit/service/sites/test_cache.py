@@ -67,3 +67,23 @@ def test_while_redis_is_away_the_last_answers_stand(redis_client: redis.Redis) -
     assert cached.any() and cached.authenticate(key) is not None
     with pytest.raises(redis.RedisError):  # a key never seen cannot be checked
         cached.authenticate("0" * 40)
+
+
+def test_a_failed_refresh_is_counted_and_not_retried_for_the_ttl(
+    redis_client: redis.Redis,
+) -> None:
+    tick = Clock(100.0)
+    registry = SiteRegistry(redis_client)
+    key = registry.add("blog")
+    cached = CachedRegistry(registry, ttl=1.0, monotonic=tick)
+    assert cached.any() and cached.authenticate(key) is not None
+    cached.registry = SiteRegistry(redis.Redis(port=1, socket_connect_timeout=0.2))
+    tick.now += 5
+    assert cached.any() and cached.authenticate(key) is not None
+    assert cached.fallbacks == 2 and isinstance(cached.last_error, redis.RedisError)
+    tick.now += 0.5  # within the ttl of the fallback: Redis is not asked again
+    assert cached.any() and cached.authenticate(key) is not None
+    assert cached.fallbacks == 2
+    tick.now += 0.6
+    assert cached.any()
+    assert cached.fallbacks == 3
